@@ -1,0 +1,332 @@
+"""The answer pipeline: validate → input rails → condense → retrieve → generate → output rails → Answer.
+
+A plain Python core (``Assistant.ask`` / ``Assistant.stream``) that the CLI, the web app and the
+eval harness all call; ``Assistant.as_runnable()`` exposes it as a LangChain runnable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .citations import AnswerSentence, Citation
+from .config import Settings, get_settings
+from .generate import Draft, GenerationRequest, make_generator
+from .index import Index, build_index
+from .language import detect_language
+from .pii import redact
+from .rails import ACTIONS, RailHit, Rails
+from .retrieval import HybridRetriever, RetrievalResult
+
+MAX_QUESTION_CHARS = 4000
+SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
+_FOLLOWUP_START = re.compile(
+    r"^\s*(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b",
+    re.I,
+)
+_ANAPHORA = re.compile(r"\b(das|dies\w*|dabei|damit|dann|dort|die|it|this|that|these|those|them|they|there)\b", re.I)
+
+
+class UserInputError(ValueError):
+    """The question cannot be processed as given; the message tells the user what to do."""
+
+
+@dataclass
+class Answer:
+    """Everything a consultant (or a test) needs to see about one answer."""
+
+    question: str  # PII-redacted
+    language: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    retrieval: RetrievalResult | None
+    rails: list[RailHit]
+    abstained: bool
+    timings_ms: dict[str, float]
+    retrieval_query: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Answer body with inline ``[n]`` citations (no source list)."""
+        return " ".join(s.render() for s in self.sentences)
+
+    def sources(self) -> list[str]:
+        return [f"[{c.n}] {c.label(self.language)}" for c in self.citations]
+
+    def render(self) -> str:
+        """Notices, body and the numbered source list, as shown in the CLI and the chat."""
+        parts = [f"ℹ️ {n}" for n in self.notices] + [self.text]
+        if self.citations:
+            parts.append(f"{SOURCES_HEADING[self.language]}:\n" + "\n".join(self.sources()))
+        return "\n\n".join(p for p in parts if p)
+
+    def retrieved(self) -> list[dict[str, Any]]:
+        out = []
+        if self.retrieval:
+            for section in self.retrieval.sections:
+                for chunk in section.chunks:
+                    out.append({
+                        "section": section.section, "doc_id": chunk.meta["doc_id"],
+                        "kind": chunk.meta["kind"], "score": round(section.score, 4),
+                    })
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``assistant ask --json`` schema (see README)."""
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": self.retrieved(),
+            "rails": [h.to_json() for h in self.rails],
+            "abstained": self.abstained,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "notices": self.notices,
+            "retrieval_query": self.retrieval_query,
+        }
+
+
+def is_followup(question: str) -> bool:
+    words = question.split()
+    return bool(_FOLLOWUP_START.search(question)) or (len(words) <= 9 and bool(_ANAPHORA.search(question)))
+
+
+def condense(question: str, history: list[dict[str, str]] | None) -> str:
+    """Resolve an elliptic follow-up against the last user turn (the retrieval query)."""
+    if not history or not is_followup(question):
+        return question
+    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
+    if not previous:
+        return question
+    return f"{redact(previous[-1]).text} {question}"
+
+
+class Assistant:
+    """The product's core: one instance per process, safe to call from several threads."""
+
+    def __init__(self, settings: Settings | None = None, index: Index | None = None) -> None:
+        self.settings = settings or get_settings()
+        if index is None:
+            index = Index(self.settings)
+            if index.stale or index.chunks.count() == 0:
+                index, _ = build_index(self.settings)
+        self.index = index
+        self.retriever = HybridRetriever.from_index(index)
+        self.store = self.retriever.store
+        self.generator = make_generator(self.settings, self.store)
+        self.rails = Rails(self.settings.prompts_dir / "guardrails.yaml", index.embeddings,
+                           cache_dir=self.settings.index_dir)
+        self._log_lock = threading.Lock()
+
+    # --- public API ------------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+        """Answer one question (with optional chat history), fully processed and checked."""
+        return self._run(question, history)
+
+    def stream(self, question: str, history: list[dict[str, str]] | None = None
+               ) -> Iterator[tuple[str, Answer | None]]:
+        """Yield the rendered answer growing sentence by sentence; the last item carries the Answer."""
+        answer = self._run(question, history)
+        shown: list[AnswerSentence] = []
+        head = "\n\n".join(f"ℹ️ {n}" for n in answer.notices)
+        for sentence in answer.sentences:
+            shown.append(sentence)
+            body = " ".join(s.render() for s in shown)
+            yield ("\n\n".join(p for p in (head, body) if p), None)
+        yield answer.render(), answer
+
+    def as_runnable(self):
+        """The pipeline as a LangChain runnable: ``{"question", "history"}`` → ``Answer``."""
+        from langchain_core.runnables import RunnableLambda
+
+        return RunnableLambda(lambda x: self.ask(x["question"], x.get("history")))
+
+    # --- pipeline ----------------------------------------------------------------------------
+
+    def _run(self, question: str, history: list[dict[str, str]] | None) -> Answer:
+        t0 = time.perf_counter()
+        question = self._validate(question)
+        embed = self.index.embeddings.encode_query
+        check, rails_vector = self.rails.check_input(question, embed)
+        t_rails = time.perf_counter()
+        lang = detect_language(check.question or question)
+        notices = [self.rails.pii_notice[lang]] if check.pii else []
+        # Placeholders such as "[E-Mail entfernt]" carry no meaning for the search.
+        query = condense(re.sub(r"\[[^\]]* entfernt\]", " ", check.question).strip() or check.question,
+                         history)
+        vector = rails_vector if query == check.question else embed(query)
+        retrieval = self.retriever.search(query, vector) if check.question.strip() else RetrievalResult(query, [])
+        t_retrieve = time.perf_counter()
+
+        top = retrieval.sections[0].score if retrieval.sections else 0.0
+        confident = top >= self.settings.abstain_threshold
+        hits = list(check.hits)
+        if top >= self.settings.covered_threshold:
+            # "Out of scope" means the guidance does not cover it; strong evidence says it does.
+            hits = [h for h in hits if h.name != "out_of_scope"]
+        if not confident and not any(h.name == "out_of_scope" for h in hits):
+            guarded = {"decision", "legal", "anthropomorphism", "injection"} & set(check.names)
+            if not guarded:
+                hits.append(RailHit("out_of_scope", top, ACTIONS["out_of_scope"], "retrieval"))
+        names = {h.name for h in hits}
+        # An explicit out-of-scope signal (classifier or pattern, without strong evidence)
+        # wins over the other rails: "not in the sources" is said plainly.
+        explicit_oos = any(h.name == "out_of_scope" and h.via != "retrieval" for h in hits)
+        guarded = names & {"decision", "legal", "anthropomorphism"}
+        if guarded and not explicit_oos:
+            retrieval = self._with_rail_sections(retrieval, guarded, vector)
+
+        sentences: list[AnswerSentence] = []
+        draft = Draft()
+        slots: dict[str, int] = {}
+        shown = ["injection"] if explicit_oos else ["injection", "anthropomorphism", "decision", "legal"]
+        for name in shown:
+            if name in names:
+                template = self.rails.response(name, lang)
+                slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft))
+                sentences += Rails.fill(template, slots)
+        answerable = not explicit_oos and (confident or bool(guarded))
+        abstained = not answerable
+        if answerable:
+            request = GenerationRequest(
+                check.question, lang, vector, retrieval, self.settings.max_answer_sentences,
+                exclude=self.rails.is_instruction_like,
+            )
+            generated = self.generator.generate(request)
+            sentences += self._merge(generated, draft)
+        elif "out_of_scope" in names or "injection" not in names:
+            sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
+        if answerable and self.rails.needs_reminder(check.question, check):
+            template = self.rails.reminder[lang]
+            slots.update(self._cite_sections(Rails.cite_slots(template) or self.rails.reminder_cite,
+                                             vector, draft))
+            reminder = Rails.fill(template, slots)
+            for s in reminder:
+                s.role = "reminder"
+                if not s.cites and self.rails.reminder_cite[0] in slots:
+                    s.cites = [slots[self.rails.reminder_cite[0]]]
+            sentences += reminder
+        sentences = self.rails.check_output(sentences, {c.n for c in draft.citations})
+        sentences, citations = _renumber(sentences, draft.citations)
+        t_end = time.perf_counter()
+        answer = Answer(
+            question=check.question if not check.stripped else redact(question).text,
+            language=lang, sentences=sentences, citations=citations, retrieval=retrieval,
+            rails=hits, abstained=abstained,
+            timings_ms={
+                "rails": (t_rails - t0) * 1000, "retrieve": (t_retrieve - t_rails) * 1000,
+                "generate": (t_end - t_retrieve) * 1000, "total": (t_end - t0) * 1000,
+            },
+            retrieval_query=query, notices=notices,
+        )
+        self._trace(answer)
+        return answer
+
+    @staticmethod
+    def _validate(question: Any) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise UserInputError("Bitte geben Sie eine Frage ein. / Please enter a question.")
+        question = question.replace("\x00", "").strip()
+        if len(question) > MAX_QUESTION_CHARS:
+            raise UserInputError(
+                f"Die Frage ist zu lang ({len(question)} Zeichen, höchstens {MAX_QUESTION_CHARS}). "
+                f"Bitte kürzen. / The question is too long (max {MAX_QUESTION_CHARS} characters)."
+            )
+        return question
+
+    def _with_rail_sections(self, retrieval: RetrievalResult, names: set[str], vector) -> RetrievalResult:
+        """Put the sections a fired rail stands on (e.g. 3.3 for decisions) first in the ranking.
+
+        When a rail fires, the guidance that governs the answer is known: it is the section the
+        rail cites. The topical matches of the question follow.
+        """
+        from .retrieval import ChunkHit, SectionHit
+
+        wanted: list[str] = []
+        for name in ("decision", "legal", "anthropomorphism"):
+            if name in names:
+                wanted += [s for s in self.rails.rails[name].cite if s not in wanted]
+        front = []
+        existing = {s.key: s for s in retrieval.sections}
+        for section in wanted:
+            if section in existing:
+                front.append(existing.pop(section))
+                continue
+            chunk = self.store.best_chunk(section, "paper", vector)
+            if chunk is None:
+                continue
+            hit = ChunkHit(chunk["id"], chunk["text"], chunk["meta"], float(vector @ vector))
+            front.append(SectionHit(section, section, str(chunk["meta"].get("section_title", "")), 0.0, 0.0, [hit]))
+        top = retrieval.sections[0].score if retrieval.sections else 0.0
+        for i, s in enumerate(front):
+            s.score = max(s.score, top + 0.001 * (len(front) - i))
+        return RetrievalResult(retrieval.query, front + list(existing.values()))
+
+    def _cite_sections(self, sections: list[str], vector, draft: Draft) -> dict[str, int]:
+        numbers = {}
+        for section in sections:
+            chunk = self.store.best_chunk(section, "paper", vector)
+            if chunk is not None:
+                numbers[section] = draft.cite(chunk, float(vector @ vector))
+        return numbers
+
+    @staticmethod
+    def _merge(generated: Draft, draft: Draft) -> list[AnswerSentence]:
+        """Move the generator's citations into ``draft`` (shared numbering)."""
+        mapping = {}
+        for c in generated.citations:
+            chunk = {"id": c.chunk_id, "text": c.text,
+                     "meta": {"doc_id": c.doc_id, "doc_title": c.doc_title, "section": c.section,
+                              "section_title": c.title, "kind": c.kind}}
+            n = draft.cite(chunk, c.score)
+            for h in c.highlights:
+                draft.cite(chunk, c.score, h)
+            mapping[c.n] = n
+        for s in generated.sentences:
+            s.cites = [mapping[n] for n in s.cites if n in mapping] or ([-1] if s.cites else [])
+        return generated.sentences
+
+    def _trace(self, answer: Answer) -> None:
+        record = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "question": redact(answer.question).text,
+            "language": answer.language,
+            "rails": [h.to_json() for h in answer.rails],
+            "sections": [s.section or s.key for s in (answer.retrieval.sections[:4] if answer.retrieval else [])],
+            "cited": [c.section for c in answer.citations],
+            "abstained": answer.abstained,
+            "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+        }
+        path = self.settings.trace_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._log_lock, path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError:
+            pass  # tracing must never break answering
+
+
+def _renumber(sentences: list[AnswerSentence], citations: list[Citation]):
+    """Number citations by first appearance and drop the ones no sentence uses."""
+    by_n = {c.n: c for c in citations}
+    order: dict[int, int] = {}
+    for s in sentences:
+        for n in s.cites:
+            if n in by_n and n not in order:
+                order[n] = len(order) + 1
+    for s in sentences:
+        s.cites = sorted({order[n] for n in s.cites if n in order})
+    kept = []
+    for old, new in sorted(order.items(), key=lambda kv: kv[1]):
+        c = by_n[old]
+        c.n = new
+        kept.append(c)
+    return sentences, kept

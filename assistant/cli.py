@@ -1,0 +1,267 @@
+"""Command-line interface: a thin layer over ``assistant.chain`` and friends."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from .config import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="KI-Beratungsassistent der Zukunftszentren (offline, mit Quellenangaben).")
+index_app = typer.Typer(no_args_is_help=True, help="Index bauen und prüfen.")
+rails_app = typer.Typer(no_args_is_help=True, help="Guardrails messen und kalibrieren.")
+feedback_app = typer.Typer(no_args_is_help=True, help="Feedback aus der Web-Oberfläche.")
+app.add_typer(index_app, name="index")
+app.add_typer(rails_app, name="rails")
+app.add_typer(feedback_app, name="feedback")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]Fehler:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _progress():
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    console=err, transient=True)
+
+
+def _assistant():
+    from .chain import Assistant
+    from .corpus import CorpusError
+    from .embeddings import EmbeddingError
+    from .rails import RailsConfigError
+
+    try:
+        return Assistant(get_settings())
+    except (CorpusError, EmbeddingError, RailsConfigError) as exc:
+        _fail(str(exc))
+
+
+def _user_errors():
+    from .chain import UserInputError
+    from .corpus import CorpusError
+
+    return (UserInputError, CorpusError)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Die Frage / the question")],
+    as_json: Annotated[bool, typer.Option("--json", help="Ein JSON-Objekt ausgeben (Schema: README).")] = False,
+) -> None:
+    """Eine Frage beantworten, mit Quellen."""
+    assistant = _assistant()
+    try:
+        answer = assistant.ask(question)
+    except _user_errors() as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(answer.render(), markup=False, highlight=False)
+
+
+@app.command()
+def chat() -> None:
+    """Interaktiver Chat im Terminal (Folgefragen beziehen sich auf den Verlauf)."""
+    assistant = _assistant()
+    history: list[dict[str, str]] = []
+    out.print("Fragen Sie etwas zur KI-Beratung (leere Zeile oder Strg+D beendet). "
+              "Ein Werkzeug für Menschen – Entscheidungen bleiben bei Ihnen; keine Rechtsberatung.\n")
+    while True:
+        try:
+            question = input("Sie: ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        try:
+            answer = assistant.ask(question, history)
+        except _user_errors() as exc:
+            err.print(str(exc))
+            continue
+        out.print("\n" + answer.render() + "\n", markup=False, highlight=False)
+        history += [{"role": "user", "content": answer.question},
+                    {"role": "assistant", "content": answer.text}]
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help=".md/.txt/.pdf/.docx Dateien oder Ordner")]) -> None:
+    """Eigene Dokumente in den Index aufnehmen (Art: user)."""
+    from .ingest import ingest_files
+
+    files = _expand(paths)
+    if not files:
+        _fail("Keine unterstützten Dateien gefunden (.md, .txt, .pdf, .docx).")
+    with _progress() as progress:
+        task = progress.add_task("Einbetten", total=1)
+
+        def report(done: int, total: int, what: str) -> None:
+            progress.update(task, completed=done, total=total, description=f"Einbetten ({what})")
+
+        result = ingest_files(get_settings(), files, progress=report)
+    for name, message in result.errors.items():
+        err.print(f"[yellow]Übersprungen:[/] {name}: {message}")
+    out.print(f"{len(result.documents)} Dokument(e) aufgenommen: {result.report.added} neue Abschnitte, "
+              f"{result.report.removed} entfernt, {result.report.unchanged} unverändert.")
+    if result.errors and not result.documents:
+        raise typer.Exit(2)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    from .corpus import USER_SUFFIXES
+
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in USER_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+@index_app.command("build")
+def index_build() -> None:
+    """Index für das mitgelieferte Korpus bauen oder aktualisieren (idempotent)."""
+    from .index import build_index
+
+    with _progress() as progress:
+        task = progress.add_task("Einbetten", total=1)
+        index, report = build_index(
+            get_settings(), progress=lambda d, t, w: progress.update(task, completed=d, total=t,
+                                                                       description=f"Einbetten ({w})"))
+    state = "neu aufgebaut" if report.rebuilt else "aktualisiert"
+    out.print(f"Index {state}: {report.added} hinzugefügt, {report.removed} entfernt, "
+              f"{report.unchanged} unverändert.")
+
+
+@index_app.command("status")
+def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Dokumente, Abschnitte nach Art, Modell und letzte Aktualisierung."""
+    from .index import Index
+
+    status = Index(get_settings()).status()
+    if as_json:
+        sys.stdout.write(json.dumps(status.__dict__, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(f"Dokumente: {len(status.documents)}")
+    for kind, n in status.chunks_by_kind.items():
+        out.print(f"  Chunks ({kind}): {n}")
+    out.print(f"Chunks gesamt: {status.total_chunks}; Sätze: {status.sentences}")
+    out.print(f"Modell: {status.model}")
+    out.print(f"Zuletzt gebaut: {status.built_at}" + ("  [veraltet – 'assistant index build']" if status.stale else ""))
+
+
+@index_app.command("remove")
+def index_remove(doc_ids: list[str]) -> None:
+    """Eigene Dokumente (doc_id, siehe 'index status --json') aus dem Index entfernen."""
+    from .ingest import remove_user_documents
+
+    removed = remove_user_documents(get_settings(), doc_ids)
+    out.print(f"{removed} Chunks entfernt.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Adresse (Standard 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (Standard 7860)")] = None,
+) -> None:
+    """Web-Chat starten (Gradio)."""
+    from .web import launch
+
+    launch(get_settings(), host=host, port=port)
+
+
+@app.command("eval")
+def eval_cmd(
+    eval_set: Annotated[Path, typer.Argument(help="Eval-Set (JSON Lines)")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Ausgabeordner")] = None,
+    profile: Annotated[str, typer.Option(help="default | naive")] = "default",
+    compare: Annotated[Path | None, typer.Option(help="Ordner eines früheren Laufs")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Gegen evals/thresholds.toml prüfen")] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid")] = False,
+    rails: Annotated[Path | None, typer.Option("--rails", help="Labelled rail set to report too")] = None,
+) -> None:
+    """Eval-Set durch die ganze Pipeline laufen lassen; Metriken, Berichte, optional Gate."""
+    from . import evals
+
+    if profile not in ("default", "naive"):
+        _fail("--profile must be 'default' or 'naive'.")
+    try:
+        items = evals.load_eval_set(eval_set, skip_invalid=skip_invalid)
+    except evals.EvalSetError as exc:
+        _fail(str(exc))
+    out_dir = out_dir or Path("evals/runs") / f"{eval_set.stem}-{profile}"
+    with _progress() as progress:
+        task = progress.add_task(f"Eval ({profile})", total=len(items))
+        run = evals.run_eval(get_settings(), items, profile=profile,
+                             progress=lambda: progress.advance(task), rails_set=rails)
+    evals.write_reports(run, out_dir)
+    out.print(evals.summary_table(run.summary))
+    out.print(f"\nBerichte: {out_dir}/report.md, report.html, results.jsonl, summary.json")
+    if compare:
+        out.print(evals.compare_runs(out_dir, compare))
+    if check:
+        failures = evals.check_thresholds(run.summary, Path("evals/thresholds.toml"))
+        if failures:
+            for f in failures:
+                err.print(f"[red]unter Schwelle:[/] {f}")
+            raise typer.Exit(1)
+        out.print("Alle Schwellen erreicht.")
+
+
+@rails_app.command("eval")
+def rails_eval(labelled: Path) -> None:
+    """Recall je Guardrail und Fehlalarme auf normalen Fragen messen."""
+    from .rails_eval import evaluate_rails, load_labelled
+
+    report = evaluate_rails(_assistant(), load_labelled(labelled))
+    out.print(report.table())
+    out.print(json.dumps(report.latency_ms, indent=2))
+    for fp in report.false_positives:
+        out.print(f"FP {fp['id']}: {fp['fired']} – {fp['text'][:90]}", markup=False)
+    for miss in report.misses:
+        out.print(f"MISS {miss['id']}: {miss['rail']} (fired {miss['fired']})", markup=False)
+
+
+@rails_app.command("calibrate")
+def rails_calibrate(labelled: Path) -> None:
+    """Schwellen aus einem Entwicklungs-Set vorschlagen (nie aus dem Test-Set)."""
+    from .rails_eval import calibrate, load_labelled
+
+    out.print(json.dumps(calibrate(_assistant(), load_labelled(labelled)), indent=2))
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv | jsonl")] = "jsonl",
+    dest: Annotated[Path | None, typer.Option("--out", help="Datei (Standard: stdout)")] = None,
+) -> None:
+    """Feedback (PII-bereinigt) exportieren."""
+    from .feedback import FeedbackStore
+
+    if fmt not in ("csv", "jsonl"):
+        _fail("--format must be csv or jsonl.")
+    text = FeedbackStore(get_settings().feedback_path).export(fmt)
+    if dest:
+        dest.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

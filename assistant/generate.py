@@ -1,0 +1,250 @@
+"""Answer generation behind one small interface.
+
+- ``ExtractiveGenerator`` (default, offline, model-free): query-focused sentence selection with
+  MMR from the top sections, in the question's language, every sentence cited.
+- ``LLMGenerator``: any LangChain chat model (OpenAI-compatible or Ollama) over the same
+  numbered passages; its citations are validated by the output rails afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .citations import AnswerSentence, Citation
+from .config import Settings
+from .retrieval import RetrievalResult, SectionHit
+from .store import SentenceStore
+
+
+@dataclass
+class GenerationRequest:
+    question: str
+    lang: str
+    query_vector: np.ndarray
+    retrieval: RetrievalResult
+    max_sentences: int = 4
+    exclude: Any = None  # callable(text) -> bool: sentences never to use (instruction-like)
+
+
+@dataclass
+class Draft:
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+    def cite(self, chunk: dict, score: float, highlight: str | None = None) -> int:
+        """Citation number for a chunk, adding it on first use."""
+        for c in self.citations:
+            if c.chunk_id == chunk["id"]:
+                if highlight and highlight not in c.highlights:
+                    c.highlights.append(highlight)
+                return c.n
+        meta = chunk["meta"]
+        c = Citation(
+            n=len(self.citations) + 1, chunk_id=chunk["id"], doc_id=str(meta["doc_id"]),
+            doc_title=str(meta.get("doc_title", "")), section=str(meta.get("section", "")),
+            title=str(meta.get("section_title", "")), kind=str(meta["kind"]), text=chunk["text"],
+            score=score, highlights=[highlight] if highlight else [],
+        )
+        self.citations.append(c)
+        return c.n
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, request: GenerationRequest) -> Draft: ...
+
+
+_MIN_WORDS = 6
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+\.)\s")
+# Sentences opening with a pronoun lean on the sentence before them; alone they read oddly.
+_DANGLING = re.compile(r"^(Sie|Diese[rsm]?|Dies|Das|Es|Hier|Dabei|Dazu|They|This|These|It|Here)\b")
+
+
+def _usable(text: str) -> bool:
+    """A sentence that can stand alone in an answer: a statement, not a question or list stub."""
+    words = re.findall(r"\w+", text)
+    stripped = text.rstrip("“”\"»« )")
+    return (
+        len(words) >= _MIN_WORDS
+        and not stripped.endswith((":", "?"))
+        and not _LIST_ITEM.match(text)
+    )
+
+
+def _standalone_penalty(text: str) -> float:
+    return 0.02 if _DANGLING.match(text) else 0.0
+
+
+class ExtractiveGenerator:
+    """Composes a short cited answer from the most relevant sentences (MMR, no model needed)."""
+
+    name = "extractive"
+
+    def __init__(self, store: SentenceStore, mmr_lambda: float = 0.7,
+                 section_window: float = 0.015, keep_within: float = 0.07, max_sections: int = 2) -> None:
+        self.store = store
+        self.mmr_lambda = mmr_lambda
+        self.section_window = section_window  # sections this close to the best are used
+        self.max_sections = max_sections
+        self.keep_within = keep_within  # sentences this close to the best sentence are kept
+
+    def _candidates(self, request: GenerationRequest, sections: list[SectionHit], lang: str):
+        rows = []
+        for rank, section in enumerate(sections):
+            for row in self.store.for_section(section.key):
+                meta = row["meta"]
+                if meta["lang"] != lang or not _usable(row["text"]):
+                    continue
+                if request.exclude and request.exclude(row["text"]):
+                    continue
+                rel = float(row["vec"] @ request.query_vector)
+                rel += {"paper": 0.01, "digest": 0.005, "method": -0.02}.get(meta["kind"], 0.0)
+                rel -= 0.012 * rank + _standalone_penalty(row["text"])
+                rows.append((rel, row))
+        return rows
+
+    def generate(self, request: GenerationRequest) -> Draft:
+        draft = Draft()
+        top = request.retrieval.sections
+        if not top:
+            return draft
+        best = top[0].score
+        sections = [s for s in top[: self.max_sections] if s.score >= best - self.section_window]
+        lang = request.lang
+        cands = self._candidates(request, sections, lang)
+        quote_foreign = False
+        if not cands:  # e.g. an English question about a German-only user document
+            other = "de" if lang == "en" else "en"
+            cands, quote_foreign = self._candidates(request, sections, other), True
+        if not cands:
+            return draft
+        chosen = self._mmr(cands, request.max_sentences)
+        for rel, row in chosen:
+            chunk = self.store.chunk(row["meta"]["chunk_id"])
+            n = draft.cite(chunk, rel, row["text"])
+            text = f"„{row['text']}“" if quote_foreign else row["text"]
+            draft.sentences.append(AnswerSentence(text, [n], "quote" if quote_foreign else "guidance"))
+        if lang == "en" and not quote_foreign:
+            self._add_german_quote(request, sections[0], draft)
+        return draft
+
+    def _mmr(self, cands, k: int):
+        cands = sorted(cands, key=lambda c: c[0], reverse=True)
+        floor = cands[0][0] - self.keep_within
+        pool = [c for c in cands if c[0] >= floor]
+        chosen: list[tuple[float, dict]] = []
+        while pool and len(chosen) < k:
+            def mmr(c):
+                redundancy = max((float(c[1]["vec"] @ s[1]["vec"]) for s in chosen), default=0.0)
+                return self.mmr_lambda * c[0] - (1 - self.mmr_lambda) * redundancy
+
+            pick = max(pool, key=mmr)
+            pool.remove(pick)
+            if chosen and max(float(pick[1]["vec"] @ s[1]["vec"]) for s in chosen) > 0.95:
+                continue  # near-duplicate (e.g. a digest restating the same point)
+            chosen.append(pick)
+        return chosen
+
+    def _add_german_quote(self, request: GenerationRequest, section: SectionHit, draft: Draft):
+        rows = [
+            r for r in self.store.for_section(section.key)
+            if r["meta"]["kind"] == "paper" and _usable(r["text"])
+            and len(r["text"].split()) <= 28
+            and not (request.exclude and request.exclude(r["text"]))
+        ]
+        if not rows:
+            return
+        rel, row = max(((float(r["vec"] @ request.query_vector), r) for r in rows), key=lambda x: x[0])
+        if rel < section.dense - 0.04:
+            return
+        n = draft.cite(self.store.chunk(row["meta"]["chunk_id"]), rel, row["text"])
+        draft.sentences.append(
+            AnswerSentence(f"In the paper's own words: „{row['text']}“", [n], "quote")
+        )
+
+
+class LLMGenerator:
+    """A LangChain chat model answering from numbered passages (prompt in ``prompts/answer.md``)."""
+
+    def __init__(self, chat_model: Any, prompt_text: str, store: SentenceStore,
+                 name: str = "llm") -> None:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+
+        system, _, human = prompt_text.partition("\n---\n")
+        prompt = ChatPromptTemplate.from_messages([("system", system), ("human", human)])
+        self.chain = prompt | chat_model | StrOutputParser()
+        self.store = store
+        self.name = name
+
+    def _context(self, request: GenerationRequest) -> tuple[Draft, str]:
+        draft, lines = Draft(), []
+        for section in request.retrieval.sections[:4]:
+            for chunk in section.chunks[:2]:
+                if request.exclude and request.exclude(chunk.text):
+                    continue
+                n = draft.cite({"id": chunk.id, "text": chunk.text, "meta": chunk.meta},
+                               section.score)
+                lines.append(f"[{n}] ({chunk.meta.get('section') or chunk.meta['doc_title']}) "
+                             f"{chunk.text}")
+        return draft, "\n\n".join(lines)
+
+    def stream_text(self, request: GenerationRequest) -> tuple[Draft, Iterator[str]]:
+        draft, context = self._context(request)
+        language = "Deutsch" if request.lang == "de" else "English"
+        inputs = {"question": request.question, "context": context, "language": language}
+        return draft, self.chain.stream(inputs)
+
+    def generate(self, request: GenerationRequest) -> Draft:
+        draft, chunks = self.stream_text(request)
+        text = "".join(chunks)
+        draft.sentences = parse_cited_text(text)
+        return draft
+
+
+_CITE = re.compile(r"\s*\[(\d+)\]")
+
+
+def parse_cited_text(text: str) -> list[AnswerSentence]:
+    """Split model output into sentences and their ``[n]`` markers."""
+    from .sentences import sentences as split
+
+    out = []
+    for start, end in split(text.strip()):
+        piece = text.strip()[start:end]
+        cites = [int(n) for n in _CITE.findall(piece)]
+        clean = _CITE.sub("", piece).strip()
+        if clean:
+            out.append(AnswerSentence(clean, cites))
+    return out
+
+
+def make_generator(settings: Settings, store: SentenceStore) -> Generator:
+    """The configured generator; LLM backends are optional extras (``pip install '.[llm]'``)."""
+    if settings.generator == "extractive":
+        return ExtractiveGenerator(store, settings.mmr_lambda)
+    prompt = (settings.prompts_dir / "answer.md").read_text(encoding="utf-8")
+    try:
+        if settings.generator == "openai":
+            from langchain_openai import ChatOpenAI
+
+            model = ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url,
+                               api_key=settings.llm_api_key or "not-needed", temperature=0)
+        else:
+            from langchain_ollama import ChatOllama
+
+            model = ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url, temperature=0)
+    except ImportError as exc:
+        raise RuntimeError(
+            f"The '{settings.generator}' generator needs the optional LLM extras: "
+            "pip install -e '.[llm]'"
+        ) from exc
+    return LLMGenerator(model, prompt, store, name=settings.generator)

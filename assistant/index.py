@@ -1,0 +1,335 @@
+"""The Chroma index: idempotent sync of chunks and sentences, fingerprint, status.
+
+Two collections share one embedding space: ``<name>_chunks`` (retrieval) and
+``<name>_sentences`` (sentence vectors for answer composition). Every write is
+prepared completely (parse, chunk, embed) before anything in the index changes,
+and writers are serialised by a file lock, so a bad input never corrupts the index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from .chunking import Chunk, chunk_document
+from .config import Settings
+from .corpus import Document, load_corpus, parse_markdown
+from .embeddings import ChromaEmbeddingAdapter, get_embeddings
+
+SCHEMA_VERSION = "2"
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed."""
+
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    documents: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+
+
+@dataclass
+class IndexStatus:
+    """What is in the index and how it was built."""
+
+    documents: dict[str, str]  # doc_id -> kind
+    chunks_by_kind: dict[str, int]
+    sentences: int
+    model: str
+    fingerprint: str
+    built_at: str
+    stale: bool
+
+    @property
+    def total_chunks(self) -> int:
+        return sum(self.chunks_by_kind.values())
+
+
+def sentence_id(doc_id: str, section: str, lang: str, text: str) -> str:
+    return hashlib.sha1(f"{doc_id}\x1f{section}\x1f{lang}\x1f{text}".encode()).hexdigest()[:24]
+
+
+class Index:
+    """Chroma-backed store of chunks and sentences for one embedding space."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embeddings = get_embeddings(settings)
+        self._ef = ChromaEmbeddingAdapter(self.embeddings)
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_host:
+            self.client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        else:
+            settings.index_dir.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(
+                path=str(settings.index_dir), settings=chroma_settings
+            )
+        self._open()
+
+    # --- collections and fingerprint ---------------------------------------------------
+
+    @property
+    def fingerprint(self) -> str:
+        s = self.settings
+        return json.dumps(
+            {
+                "schema": SCHEMA_VERSION,
+                "embedding": s.embedding_id,
+                "encoding": s.encoding_name,
+                "chunk_tokens": s.chunk_tokens,
+                "overlap": s.chunk_overlap_sentences,
+                "headers": s.contextual_headers,
+            },
+            sort_keys=True,
+        )
+
+    def _collection(self, suffix: str):
+        return self.client.get_or_create_collection(
+            f"{self.settings.collection}_{suffix}",
+            embedding_function=self._ef,
+            metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint},
+        )
+
+    def _open(self) -> None:
+        self.chunks = self._collection("chunks")
+        self.sentences = self._collection("sentences")
+        self.stale = (self.chunks.metadata or {}).get("fingerprint") != self.fingerprint
+
+    def _reset(self) -> None:
+        for suffix in ("chunks", "sentences"):
+            name = f"{self.settings.collection}_{suffix}"
+            if name in {c.name for c in self.client.list_collections()}:
+                self.client.delete_collection(name)
+        self._open()
+
+    @contextmanager
+    def _write_lock(self):
+        lock_path = self.settings.index_dir / ".write.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # --- sync --------------------------------------------------------------------------
+
+    def chunk(self, doc: Document) -> list[Chunk]:
+        s = self.settings
+        return chunk_document(doc, s.chunk_tokens, s.chunk_overlap_sentences, s.encoding_name)
+
+    def sync_documents(
+        self,
+        docs: Iterable[Document],
+        prune_kinds: Iterable[str] = (),
+        progress: Progress | None = None,
+    ) -> SyncReport:
+        """Make the index hold exactly these documents' chunks (plus others not pruned).
+
+        Unchanged chunks are kept (not re-embedded); changed or deleted ones leave nothing
+        stale; documents of ``prune_kinds`` that are not in ``docs`` are removed.
+        """
+        docs = list(docs)
+        report = SyncReport(documents=[d.doc_id for d in docs])
+        with self._write_lock():
+            self._open()
+            if self.stale:
+                self._reset()
+                report.rebuilt = True
+            planned = {d.doc_id: self.chunk(d) for d in docs}
+            existing = self._existing_ids()
+            to_add: list[Chunk] = []
+            to_remove: list[str] = []
+            for doc_id, chunks in planned.items():
+                have = existing.pop(doc_id, set())
+                want = {c.id for c in chunks}
+                to_add += [c for c in chunks if c.id not in have]
+                to_remove += sorted(have - want)
+                report.unchanged += len(have & want)
+            prune = set(prune_kinds)
+            for doc_id, ids in existing.items():
+                if self._kind_of(doc_id) in prune:
+                    to_remove += sorted(ids)
+            # Embed everything first: a failure here leaves the index as it was.
+            chunk_vecs = self._embed([self._embed_text(c) for c in to_add], progress, "chunks")
+            sent_rows = self._sentence_rows(to_add)
+            sent_vecs = self._embed([r[1] for r in sent_rows], progress, "sentences")
+            if to_add:
+                self.chunks.upsert(
+                    ids=[c.id for c in to_add],
+                    documents=[c.text for c in to_add],
+                    metadatas=[c.metadata() for c in to_add],
+                    embeddings=chunk_vecs,
+                )
+                self.sentences.upsert(
+                    ids=[r[0] for r in sent_rows],
+                    documents=[r[1] for r in sent_rows],
+                    metadatas=[r[2] for r in sent_rows],
+                    embeddings=sent_vecs,
+                )
+            if to_remove:
+                self.chunks.delete(ids=to_remove)
+                self.sentences.delete(where={"chunk_id": {"$in": to_remove}})
+            report.added, report.removed = len(to_add), len(to_remove)
+            if to_add or to_remove or report.rebuilt:
+                self._touch()
+        return report
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> int:
+        """Delete every chunk of these documents; returns the number of chunks removed."""
+        ids = list(doc_ids)
+        with self._write_lock():
+            found = self.chunks.get(where={"doc_id": {"$in": ids}}, include=[])["ids"]
+            if found:
+                self.chunks.delete(ids=found)
+                self.sentences.delete(where={"doc_id": {"$in": ids}})
+                self._touch()
+        return len(found)
+
+    def _embed(self, texts: list[str], progress: Progress | None, what: str):
+        if not texts:
+            return []
+        out = []
+        step = 32
+        for i in range(0, len(texts), step):
+            out.extend(self.embeddings.encode_passages(texts[i : i + step]))  # type: ignore[attr-defined]
+            if progress:
+                progress(min(i + step, len(texts)), len(texts), what)
+        return out
+
+    def _embed_text(self, chunk: Chunk) -> str:
+        """Text embedded for a chunk: with its section title as a header when configured.
+
+        The header gives short passages the context a reader has from the heading above them.
+        """
+        if not self.settings.contextual_headers:
+            return chunk.text
+        return f"{chunk.section_title}\n{chunk.text}"
+
+    def _sentence_rows(self, chunks: list[Chunk]):
+        rows, seen = [], set()
+        for chunk in chunks:
+            for pos, text in enumerate(chunk.sentences):
+                sid = f"{chunk.id}:{pos}"
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                meta = {
+                    "chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": chunk.kind,
+                    "section": chunk.section, "section_title": chunk.section_title,
+                    "lang": chunk.lang, "position": pos, "char_start": chunk.char_start,
+                }
+                rows.append((sid, text, meta))
+        return rows
+
+    def _existing_ids(self) -> dict[str, set[str]]:
+        got = self.chunks.get(include=["metadatas"])
+        by_doc: dict[str, set[str]] = {}
+        self._kinds: dict[str, str] = {}
+        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+            by_doc.setdefault(str(meta["doc_id"]), set()).add(cid)
+            self._kinds[str(meta["doc_id"])] = str(meta["kind"])
+        return by_doc
+
+    def _kind_of(self, doc_id: str) -> str:
+        return getattr(self, "_kinds", {}).get(doc_id, "")
+
+    def _touch(self) -> None:
+        meta = dict(self.chunks.metadata or {})
+        meta.pop("hnsw:space", None)
+        meta["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        meta["fingerprint"] = self.fingerprint
+        self.chunks.modify(metadata=meta)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
+        """Ids, texts and metadata of every chunk (for lexical search)."""
+        got = self.chunks.get(include=["documents", "metadatas"])
+        return got["ids"], got["documents"] or [], got["metadatas"] or []
+
+    def version(self) -> str:
+        """Changes whenever the index content changes (for in-memory caches)."""
+        meta = self.client.get_collection(
+            f"{self.settings.collection}_chunks", embedding_function=self._ef
+        ).metadata or {}
+        return f"{meta.get('built_at', '')}|{self.chunks.count()}"
+
+    def status(self) -> IndexStatus:
+        """Documents, chunks by kind, model and last build time."""
+        _, _, metas = self.all_chunks()
+        docs = {str(m["doc_id"]): str(m["kind"]) for m in metas}
+        kinds = Counter(str(m["kind"]) for m in metas)
+        meta = self.chunks.metadata or {}
+        return IndexStatus(
+            documents=docs,
+            chunks_by_kind=dict(sorted(kinds.items())),
+            sentences=self.sentences.count(),
+            model=self.settings.embedding_id,
+            fingerprint=str(meta.get("fingerprint", "")),
+            built_at=str(meta.get("built_at", "never")),
+            stale=self.stale,
+        )
+
+
+# --- corpus-level operations ------------------------------------------------------------
+
+
+def user_docs_dir(settings: Settings) -> Path:
+    """Where extracted copies of users' documents are kept (so a rebuild can re-read them)."""
+    return settings.data_dir / "user_docs"
+
+
+def load_saved_user_documents(settings: Settings) -> list[Document]:
+    from .corpus import user_document_from_text
+
+    folder = user_docs_dir(settings)
+    docs = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        docs.append(user_document_from_text(record["name"], record["text"], doc_id=record["doc_id"]))
+    return docs
+
+
+def save_user_document(settings: Settings, doc: Document, text: str) -> None:
+    folder = user_docs_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"doc_id": doc.doc_id, "name": doc.path, "text": text}
+    tmp = folder / f"{doc.doc_id}.json.tmp"
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(folder / f"{doc.doc_id}.json")
+
+
+def build_index(settings: Settings, progress: Progress | None = None) -> tuple[Index, SyncReport]:
+    """Sync the shipped corpus (and saved user documents after a rebuild) into the index."""
+    index = Index(settings)
+    rebuilding = index.stale
+    corpus = load_corpus(settings.corpus_dir)
+    report = index.sync_documents(corpus, prune_kinds=("paper", "digest", "method"), progress=progress)
+    if rebuilding:
+        saved = load_saved_user_documents(settings)
+        if saved:
+            index.sync_documents(saved, progress=progress)
+    return index, report
+
+
+__all__ = [
+    "Index", "IndexStatus", "SyncReport", "build_index", "parse_markdown",
+    "save_user_document", "load_saved_user_documents",
+]

@@ -1,0 +1,280 @@
+"""Guardrails: input rails (decision, legal, anthropomorphism, out_of_scope, injection, pii),
+retrieved-content neutralisation and output rails. Definitions live in ``prompts/guardrails.yaml``.
+
+Detection is offline and fast: high-precision patterns plus nearest-exemplar similarity with
+the same multilingual embedder the retriever uses (the question is embedded once for both).
+A rail fires on exemplars only when its nearest exemplar is close enough (``threshold``) AND
+clearly closer than the nearest ordinary consultant question (``margin``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .citations import AnswerSentence
+from .pii import redact
+
+RAIL_NAMES = ("decision", "legal", "anthropomorphism", "out_of_scope", "injection", "pii")
+ACTIONS = {
+    "decision": "decline_decision_offer_support",
+    "legal": "no_legal_advice_point_to_experts",
+    "anthropomorphism": "clarify_tool_not_colleague",
+    "out_of_scope": "abstain_not_in_sources",
+    "injection": "ignore_injected_instructions",
+    "pii": "redact_personal_data",
+}
+_CITE_SLOT = re.compile(r"\{cite:([0-9.]+)\}")
+
+
+class RailsConfigError(ValueError):
+    """``guardrails.yaml`` is missing or malformed; the message names the problem."""
+
+
+@dataclass
+class RailHit:
+    name: str
+    score: float
+    action: str
+    via: str = "exemplar"  # exemplar | pattern | retrieval
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "score": round(self.score, 4), "action": self.action}
+
+
+@dataclass
+class InputCheck:
+    """The result of the input rails for one question."""
+
+    question: str  # redacted, hidden instructions removed: what the pipeline works on
+    hits: list[RailHit] = field(default_factory=list)
+    pii: list[str] = field(default_factory=list)
+    stripped: bool = False  # injected parts were removed from the question
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def fired(self, name: str) -> bool:
+        return any(h.name == name for h in self.hits)
+
+    @property
+    def names(self) -> list[str]:
+        return [h.name for h in self.hits]
+
+
+@dataclass
+class Rail:
+    name: str
+    patterns: list[re.Pattern[str]]
+    exemplars: list[str]
+    cite: list[str]
+    response: dict[str, str]
+    threshold: float
+    margin: float
+
+
+class Rails:
+    """Loads rail definitions and runs input, retrieved-content and output checks."""
+
+    def __init__(self, path: Path, embeddings: Any, cache_dir: Path | None = None) -> None:
+        self.path = path
+        self.embeddings = embeddings
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise RailsConfigError(f"Guardrail file {path} not found.") from exc
+        except yaml.YAMLError as exc:
+            raise RailsConfigError(f"{path} is not valid YAML: {exc}") from exc
+        self.raw = raw
+        self.rails: dict[str, Rail] = {}
+        for name, spec in (raw.get("rails") or {}).items():
+            if name not in RAIL_NAMES:
+                raise RailsConfigError(f"{path}: unknown rail '{name}' (known: {RAIL_NAMES}).")
+            try:
+                self.rails[name] = Rail(
+                    name=name,
+                    patterns=[re.compile(p, re.I) for p in spec.get("patterns", [])],
+                    exemplars=[*spec.get("exemplars", {}).get("de", []),
+                               *spec.get("exemplars", {}).get("en", [])],
+                    cite=[str(c) for c in spec.get("cite", [])],
+                    response={k: v.strip() for k, v in spec["response"].items()},
+                    threshold=float(spec.get("threshold", 0.5)),
+                    margin=0.0,
+                )
+            except (KeyError, re.error, TypeError) as exc:
+                raise RailsConfigError(f"{path}: rail '{name}' is malformed ({exc}).") from exc
+        self.ordinary = [*raw.get("ordinary", {}).get("de", []), *raw.get("ordinary", {}).get("en", [])]
+        self._extend_from_files(raw.get("exemplar_files", []))
+        self.pii_notice = raw["pii"]["notice"]
+        reminder = raw["people_decide_reminder"]
+        self.reminder = {k: reminder[k].strip() for k in ("de", "en")}
+        self.reminder_topics = [re.compile(p, re.I) for p in reminder.get("topics", [])]
+        self.reminder_cite = [str(c) for c in reminder.get("cite", ["3.3"])]
+        out = raw.get("output", {})
+        self.forbidden = [re.compile(p, re.I) for p in out.get("forbidden_claims", [])]
+        self.negations = re.compile(out.get("negation", r"\b(nicht|kein\w*|not|no|never|nie)\b"), re.I)
+        hidden = raw.get("hidden_instructions", {})
+        self.hidden = [re.compile(p, re.I | re.S) for p in hidden.get("strip", [])]
+        self.instruction_like = [re.compile(p, re.I) for p in hidden.get("instruction_like", [])]
+        self._load_vectors(cache_dir)
+
+    def _extend_from_files(self, files: list[str]) -> None:
+        """Add labelled development items (JSON Lines) to the exemplar pools.
+
+        Items labelled with rails become exemplars of those rails; unlabelled ones become
+        ordinary (negative) exemplars. Only development sets belong here, never a test set.
+        """
+        import json
+
+        for name in files:
+            path = (self.path.parent / name).resolve()
+            if not path.is_file():
+                raise RailsConfigError(f"{self.path}: exemplar file {name} not found.")
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                labels = [x for x in item["labels"] if x in self.rails]
+                for label in labels:
+                    self.rails[label].exemplars.append(item["text"])
+                if not item["labels"]:
+                    self.ordinary.append(item["text"])
+
+    # --- exemplar vectors (embedded once, cached on disk by content hash) --------------
+
+    def _load_vectors(self, cache_dir: Path | None) -> None:
+        texts = [e for r in self.rails.values() for e in r.exemplars] + self.ordinary
+        owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(self.ordinary)
+        model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
+        digest = hashlib.sha1(("\n".join(texts) + model_id).encode()).hexdigest()[:16]
+        cache = cache_dir / f"rails-{digest}.npy" if cache_dir else None
+        if cache and cache.is_file():
+            vectors = np.load(cache)
+        else:
+            vectors = self.embeddings.encode_query_batch(texts) if hasattr(
+                self.embeddings, "encode_query_batch") else np.vstack(
+                [self.embeddings.encode_query(t) for t in texts]) if texts else np.zeros((0, 1))
+            if cache:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                np.save(cache, vectors)
+        self._vectors = np.asarray(vectors, dtype=np.float32)
+        self._owners = np.array(owners)
+        self._texts = texts
+        from .rail_classifier import RailClassifier
+
+        self.classifier = RailClassifier(list(self.rails)).fit(texts, owners, self._vectors)
+
+    # --- input rails ---------------------------------------------------------------------
+
+    def strip_hidden(self, text: str) -> tuple[str, bool]:
+        """Remove hidden or embedded instructions (HTML comments, fake admin notes, …)."""
+        out = text
+        for pattern in self.hidden:
+            out = pattern.sub(" ", out)
+        out = re.sub(r"\s{2,}", " ", out).strip()
+        return out, out != text.strip()
+
+    def check_input(self, question: str, vector_of, leave_out: bool = False) -> tuple[InputCheck, np.ndarray]:
+        """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later).
+
+        ``leave_out`` ignores exemplars identical to the question (leave-one-out calibration).
+        """
+        redaction = redact(question)
+        check = InputCheck(redaction.text, pii=redaction.found)
+        if redaction.changed:
+            check.hits.append(RailHit("pii", 1.0, ACTIONS["pii"], "pattern"))
+        cleaned, stripped = self.strip_hidden(redaction.text)
+        check.stripped = stripped
+        for name, rail in self.rails.items():
+            target = redaction.text if name == "injection" else cleaned
+            if any(p.search(target) for p in rail.patterns):
+                check.hits.append(RailHit(name, 1.0, ACTIONS[name], "pattern"))
+        if stripped and not check.fired("injection"):
+            check.hits.append(RailHit("injection", 1.0, ACTIONS["injection"], "pattern"))
+        check.question = cleaned
+        vector = vector_of(cleaned or redaction.text)
+        self._exemplar_rails(vector, check, question if leave_out else None)
+        return check, vector
+
+    def _exemplar_rails(self, vector: np.ndarray, check: InputCheck, leave_out: str | None) -> None:
+        """Nearest-exemplar similarity per rail (recorded) and the exemplar classifier (decides)."""
+        if not len(self._vectors):
+            return
+        sims = self._vectors @ vector
+        if leave_out is not None:
+            sims = np.where(np.array([t == leave_out for t in self._texts]), -1.0, sims)
+        for owner in ("ordinary", *self.rails):
+            mask = self._owners == owner
+            if mask.any():
+                check.scores[f"nearest_{owner}"] = float(sims[mask].max())
+        probs = self.classifier.predict(check.question or "", vector)
+        for name, rail in self.rails.items():
+            check.scores[name] = probs.get(name, 0.0)
+            if not check.fired(name) and probs.get(name, 0.0) >= rail.threshold:
+                check.hits.append(RailHit(name, probs[name], ACTIONS[name]))
+
+    # --- retrieved content ---------------------------------------------------------------
+
+    def is_instruction_like(self, text: str) -> bool:
+        """True for passages that address the assistant with instructions (data, not orders)."""
+        patterns = self.instruction_like + self.rails["injection"].patterns if "injection" in self.rails \
+            else self.instruction_like
+        return any(p.search(text) for p in patterns)
+
+    def neutralise(self, text: str) -> str:
+        """Replace instruction-like sentences of retrieved text before it reaches a model."""
+        from .sentences import sentences
+
+        out, last = [], 0
+        for start, end in sentences(text):
+            if self.is_instruction_like(text[start:end]):
+                out.append(text[last:start] + "[instruction-like text removed]")
+                last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    # --- responses and output rails ------------------------------------------------------
+
+    def response(self, name: str, lang: str) -> str:
+        return self.rails[name].response.get(lang) or self.rails[name].response["de"]
+
+    @staticmethod
+    def cite_slots(template: str) -> list[str]:
+        return _CITE_SLOT.findall(template)
+
+    @staticmethod
+    def fill(template: str, numbers: dict[str, int]) -> list[AnswerSentence]:
+        """Template text to sentences; ``{cite:X}`` becomes that sentence's citation."""
+        from .sentences import sentences
+
+        text = " ".join(template.split())
+        out = []
+        for start, end in sentences(text):
+            piece = text[start:end]
+            cites = [numbers[s] for s in _CITE_SLOT.findall(piece) if s in numbers]
+            clean = re.sub(r"\s*\{cite:[0-9.]+\}", "", piece).strip()
+            out.append(AnswerSentence(clean, cites, "notice"))
+        return out
+
+    def needs_reminder(self, question: str, check: InputCheck) -> bool:
+        return check.fired("decision") or any(p.search(question) for p in self.reminder_topics)
+
+    def violates_stance(self, sentence: str) -> bool:
+        """A sentence presenting AI as a colleague, team member or decision-maker."""
+        return any(p.search(sentence) for p in self.forbidden) and not self.negations.search(sentence)
+
+    def check_output(self, sentences: list[AnswerSentence], valid: set[int]) -> list[AnswerSentence]:
+        """Drop invalid citation numbers, uncited guidance and stance violations."""
+        kept = []
+        for sentence in sentences:
+            sentence.cites = [n for n in sentence.cites if n in valid]
+            if sentence.role == "guidance" and not sentence.cites:
+                continue
+            if self.violates_stance(sentence.text):
+                continue
+            kept.append(sentence)
+        return kept

@@ -1,0 +1,210 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion, grouped by section."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from .index import Index
+from .lexical import LexicalIndex
+from .store import SentenceStore, section_key
+
+
+@dataclass
+class ChunkHit:
+    id: str
+    text: str
+    meta: dict[str, Any]
+    dense: float = 0.0  # cosine similarity to the query
+    lexical: float = 0.0  # BM25 score
+    rrf: float = 0.0
+
+
+@dataclass
+class SectionHit:
+    """A citable section with the chunks that matched it, best first."""
+
+    key: str  # paper section id, or "<doc_id>#<title>" for a user document
+    section: str  # paper section id ("" for user documents)
+    title: str
+    score: float
+    dense: float
+    chunks: list[ChunkHit] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({c.meta["kind"] for c in self.chunks})
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    sections: list[SectionHit]
+
+    @property
+    def best_dense(self) -> float:
+        return max((s.dense for s in self.sections), default=0.0)
+
+    def ranked_section_ids(self) -> list[str]:
+        """Paper section ids in rank order, de-duplicated."""
+        seen: list[str] = []
+        for s in self.sections:
+            if s.section and s.section not in seen:
+                seen.append(s.section)
+        return seen
+
+
+class _Cache:
+    """In-memory views of the index (chunk vectors, BM25), rebuilt when the index changes."""
+
+    def __init__(self, index: Index) -> None:
+        got = index.chunks.get(include=["documents", "metadatas", "embeddings"])
+        self.ids: list[str] = list(got["ids"])
+        self.texts: list[str] = list(got["documents"] or [])
+        self.metas: list[dict] = list(got["metadatas"] or [])
+        emb = got["embeddings"]
+        self.vectors = np.asarray(emb if emb is not None and len(emb) else np.zeros((0, 1)))
+        self.pos = {cid: i for i, cid in enumerate(self.ids)}
+        self.lexical = LexicalIndex(self.ids, self.texts, [str(m["lang"]) for m in self.metas])
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + lexical retrieval with section-level re-scoring, as a LangChain retriever."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Any
+    store: Any = None  # SentenceStore; enables sentence-level section re-scoring
+    sentence_weight: float = 0.5
+    k_dense: int = 24
+    k_lexical: int = 24
+    rrf_k: int = 60
+    top_sections: int = 4
+    reranker_model: str | None = None
+    # Method notes are our own generic how-tos tied to a primary section; they may support a
+    # section but should not outrank the paper's own text for it.
+    kind_offsets: dict[str, float] = {"paper": 0.0, "digest": 0.0, "method": -0.03, "user": 0.0}
+    _cache: _Cache | None = PrivateAttr(default=None)
+    _version: str = PrivateAttr(default="")
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _reranker: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def from_index(cls, index: Index) -> HybridRetriever:
+        s = index.settings
+        return cls(
+            index=index, store=SentenceStore(index), k_dense=s.k_dense, k_lexical=s.k_lexical, rrf_k=s.rrf_k,
+            top_sections=s.top_sections, reranker_model=s.reranker_model,
+        )
+
+    def cache(self) -> _Cache:
+        version = self.index.version()
+        with self._lock:
+            if self._cache is None or version != self._version:
+                self._cache, self._version = _Cache(self.index), version
+            return self._cache
+
+    def search(
+        self, query: str, query_vector: np.ndarray | None = None, top: int | None = None
+    ) -> RetrievalResult:
+        """Ranked sections for ``query`` (its vector may be passed in to avoid re-embedding)."""
+        cache = self.cache()
+        if not cache.ids:
+            return RetrievalResult(query, [])
+        qv = (
+            query_vector if query_vector is not None
+            else self.index.embeddings.encode_query(query)
+        )
+        n_dense = min(self.k_dense, len(cache.ids))
+        dense = self.index.chunks.query(
+            query_embeddings=[qv.tolist()], n_results=n_dense, include=["distances"]
+        )
+        dense_ids = dense["ids"][0]
+        lexical = cache.lexical.search(query, self.k_lexical)
+        hits: dict[str, ChunkHit] = {}
+        for rank, cid in enumerate(dense_ids):
+            hit = hits.setdefault(cid, self._hit(cache, cid, qv))
+            hit.rrf += 1.0 / (self.rrf_k + rank + 1)
+        for rank, (cid, score) in enumerate(lexical):
+            hit = hits.setdefault(cid, self._hit(cache, cid, qv))
+            hit.lexical = score
+            hit.rrf += 1.0 / (self.rrf_k + rank + 1)
+        sections = self._group(hits.values())
+        if self.store is not None:
+            sections = self._rescore_by_sentences(sections, qv)
+        if self.reranker_model:
+            sections = self._rerank(query, sections)
+        return RetrievalResult(query, sections[: top or self.top_sections * 2])
+
+    @staticmethod
+    def _hit(cache: _Cache, cid: str, qv: np.ndarray) -> ChunkHit:
+        i = cache.pos[cid]
+        return ChunkHit(cid, cache.texts[i], cache.metas[i], float(cache.vectors[i] @ qv))
+
+    def _weighted(self, hit: ChunkHit) -> float:
+        return hit.dense + self.kind_offsets.get(str(hit.meta.get("kind")), 0.0)
+
+    def _group(self, hits) -> list[SectionHit]:
+        groups: dict[str, SectionHit] = {}
+        for hit in hits:
+            key = section_key(hit.meta)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = SectionHit(
+                    key, str(hit.meta.get("section", "")), str(hit.meta.get("section_title", "")),
+                    0.0, 0.0,
+                )
+            group.chunks.append(hit)
+        if not groups:
+            return []
+        max_rrf = max(sum(c.rrf for c in g.chunks) for g in groups.values())
+        for group in groups.values():
+            group.chunks.sort(key=lambda c: (self._weighted(c), c.rrf), reverse=True)
+            group.dense = self._weighted(group.chunks[0])
+            # Section-level re-score: the best chunk's similarity, plus how much of the fused
+            # evidence (dense and lexical, across paper, digest and notes) points here.
+            group.score = group.dense + 0.05 * sum(c.rrf for c in group.chunks) / max_rrf
+        return sorted(groups.values(), key=lambda g: g.score, reverse=True)
+
+    def _rescore_by_sentences(self, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
+        """Blend each section's fused score with its single best-matching sentence.
+
+        A chunk vector averages several statements; the best sentence shows whether the
+        section states the asked-for point at all. Method notes are left out here: they
+        restate general practice and would otherwise lift any section they are attached to.
+        """
+        for section in sections:
+            rows = [r for r in self.store.for_section(section.key) if r["meta"]["kind"] != "method"]
+            if rows:
+                best = max(float(r["vec"] @ qv) for r in rows)
+                section.score = (1 - self.sentence_weight) * section.score + self.sentence_weight * best
+        return sorted(sections, key=lambda s: s.score, reverse=True)
+
+    def _rerank(self, query: str, sections: list[SectionHit]) -> list[SectionHit]:
+        if self._reranker is None:
+            from sentence_transformers import CrossEncoder
+
+            self._reranker = CrossEncoder(self.reranker_model, device="cpu")
+        pairs = [(query, s.chunks[0].text) for s in sections]
+        scores = self._reranker.predict(pairs) if pairs else []
+        for section, score in zip(sections, scores, strict=True):
+            section.score = float(score)
+        return sorted(sections, key=lambda s: s.score, reverse=True)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        result = self.search(query)
+        docs = []
+        for rank, section in enumerate(result.sections[: self.top_sections]):
+            for chunk in section.chunks:
+                meta = dict(chunk.meta, id=chunk.id, score=section.score, section_rank=rank)
+                docs.append(LCDocument(page_content=chunk.text, metadata=meta))
+        return docs

@@ -1,0 +1,65 @@
+"""Sentence vectors from the index, grouped by section, cached in memory until the index changes."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .index import Index
+
+
+def section_key(meta: dict) -> str:
+    """Grouping key: the paper section id, or ``<doc_id>#<heading>`` for user documents."""
+    if meta.get("section"):
+        return str(meta["section"])
+    return f"{meta['doc_id']}#{meta.get('section_title', '')}"
+
+
+class SentenceStore:
+    """Sentence vectors from the index, grouped by section key, cached until the index changes."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._lock = threading.Lock()
+        self._version = ""
+        self._by_section: dict[str, list[dict]] = {}
+        self._chunks: dict[str, dict] = {}
+
+    def _load(self) -> None:
+        version = self.index.version()
+        if version == self._version:
+            return
+        got = self.index.sentences.get(include=["documents", "metadatas", "embeddings"])
+        chunks = self.index.chunks.get(include=["documents", "metadatas"])
+        by_section: dict[str, list[dict]] = {}
+        for sid, text, meta, vec in zip(
+            got["ids"], got["documents"] or [], got["metadatas"] or [], got["embeddings"],
+            strict=False,
+        ):
+            row = {"id": sid, "text": text, "meta": meta, "vec": np.asarray(vec, dtype=np.float32)}
+            by_section.setdefault(section_key(meta), []).append(row)
+        self._chunks = {
+            cid: {"id": cid, "text": t, "meta": m}
+            for cid, t, m in zip(chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or [],
+                                 strict=False)
+        }
+        self._by_section, self._version = by_section, version
+
+    def for_section(self, key: str) -> list[dict]:
+        with self._lock:
+            self._load()
+            return self._by_section.get(key, [])
+
+    def chunk(self, chunk_id: str) -> dict:
+        with self._lock:
+            self._load()
+            return self._chunks[chunk_id]
+
+    def best_chunk(self, section: str, kind: str, query_vector: np.ndarray) -> dict | None:
+        """The chunk of ``kind`` in ``section`` whose sentences best match the query."""
+        rows = [r for r in self.for_section(section) if r["meta"]["kind"] == kind]
+        if not rows:
+            return None
+        best = max(rows, key=lambda r: float(r["vec"] @ query_vector))
+        return self.chunk(best["meta"]["chunk_id"])

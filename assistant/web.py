@@ -1,0 +1,274 @@
+"""Gradio web chat: streaming cited answers, sources panel, feedback, uploads, index status.
+
+Thin UI over ``assistant.chain.Assistant``; every text the user sees comes from
+``prompts/ui.yaml`` or the core. User- and document-supplied text is HTML-escaped, so
+markup in a question, answer or upload is shown as text and never executed.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import yaml
+
+from .chain import Answer, Assistant, UserInputError
+from .config import Settings
+from .feedback import FeedbackStore
+
+_CSS = """
+#sources { max-height: 70vh; overflow-y: auto; }
+.src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+       margin-bottom: 8px; }
+.src.flash { outline: 3px solid var(--color-accent); }
+.src-head { font-weight: 600; margin-bottom: 4px; }
+.src mark { background: #fff3b0; color: inherit; padding: 0 1px; }
+.notice { font-size: 0.9em; opacity: 0.85; }
+"""
+# Clicking a citation link "[n]" in an answer scrolls the sources panel to that source.
+_JS = """
+() => {
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest('a[href^="#src-"]');
+    if (!a) return;
+    e.preventDefault(); e.stopPropagation();
+    const el = document.getElementById(a.getAttribute('href').slice(1));
+    if (el) {
+      el.scrollIntoView({behavior: 'smooth', block: 'nearest'});
+      el.classList.add('flash'); setTimeout(() => el.classList.remove('flash'), 1500);
+    }
+  }, true);
+}
+"""
+
+
+def load_ui_text(settings: Settings) -> dict[str, Any]:
+    return yaml.safe_load((settings.prompts_dir / "ui.yaml").read_text(encoding="utf-8"))
+
+
+def escape_md(text: str) -> str:
+    """Show text literally in the Markdown chat: escape HTML and Markdown link syntax."""
+    return html.escape(text, quote=False).replace("[", "\\[").replace("]", "\\]")
+
+
+def answer_markdown(answer: Answer, partial: str | None = None) -> str:
+    """Answer text for the chat, citations as in-page links to the sources panel."""
+    text = escape_md(partial if partial is not None else answer.render())
+    return re.sub(r"\\\[(\d+)\\\]", r"[[\1]](#src-\1)", text)
+
+
+def sources_html(answer: Answer | None, ui: dict[str, Any]) -> str:
+    """Sources panel: each cited passage with id, title, kind and the cited sentences highlighted."""
+    if answer is None or not answer.citations:
+        return f"<div id='sources-empty'>{html.escape(ui['no_sources'])}</div>"
+    parts = []
+    for c in answer.citations:
+        body = html.escape(c.text)
+        for sentence in sorted(c.highlights, key=len, reverse=True):
+            escaped = html.escape(sentence)
+            if escaped in body:
+                body = body.replace(escaped, f"<mark>{escaped}</mark>", 1)
+        body = body.replace("\n\n", "<br><br>")
+        parts.append(
+            f"<div class='src' id='src-{c.n}' data-section='{html.escape(c.section)}'>"
+            f"<div class='src-head'>[{c.n}] {html.escape(c.label(answer.language))}</div>"
+            f"<div class='src-body'>{body}</div></div>"
+        )
+    return "\n".join(parts)
+
+
+def status_markdown(assistant: Assistant) -> str:
+    status = assistant.index.status()
+    kinds = ", ".join(f"{k}: {v}" for k, v in status.chunks_by_kind.items())
+    return (f"**Index:** {len(status.documents)} Dokumente · {status.total_chunks} Abschnitte ({kinds}) · "
+            f"Modell `{status.model}` · Stand {status.built_at}")
+
+
+def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
+    """``user:pass,user2:pass2`` or a path to a file with one ``user:pass`` per line."""
+    if not value:
+        return None
+    path = Path(value)
+    raw = path.read_text(encoding="utf-8").splitlines() if path.is_file() else value.split(",")
+    pairs = [tuple(x.strip().split(":", 1)) for x in raw if ":" in x]
+    if not pairs:
+        raise ValueError("ASSISTANT_AUTH must be 'user:password[,user2:password2]' or a file of such lines.")
+    return [(u, p) for u, p in pairs]
+
+
+def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    """The Blocks app (also used by tests without launching a browser)."""
+    texts = load_ui_text(settings)
+    store = FeedbackStore(settings.feedback_path)
+
+    def respond(message: str, chat: list[dict], answers: list[dict]):
+        message = (message or "").strip()
+        if not message:
+            yield chat, answers, gr.update(), ""
+            return
+        history = [{"role": m["role"], "content": a["question"] if m["role"] == "user" else a["answer"]}
+                   for m, a in _pairs(chat, answers)]
+        try:
+            stream = assistant.stream(message, history)
+            shown_q = escape_md(message)
+            for partial, answer in stream:
+                if answer is None:
+                    yield chat + [{"role": "user", "content": shown_q},
+                                  {"role": "assistant", "content": answer_markdown(None, partial)}], \
+                        answers, gr.update(), ""
+                    continue
+                shown_q = escape_md(answer.question) if answer.notices else shown_q
+                record = {"question": answer.question, "answer": answer.text, "language": answer.language,
+                          "rails": [h.name for h in answer.rails], "feedback_id": None}
+                chat = chat + [{"role": "user", "content": shown_q},
+                               {"role": "assistant", "content": answer_markdown(answer)}]
+                yield chat, answers + [record], sources_html(answer, texts[answer.language]), ""
+        except UserInputError as exc:
+            yield chat + [{"role": "assistant", "content": escape_md(str(exc))}], answers, gr.update(), ""
+
+    def chat_api(message: str, history: list[dict] | None = None) -> str:
+        """Answer one message; returns the answer text with [n] citations and the source list."""
+        try:
+            return assistant.ask(message, history or []).render()
+        except UserInputError as exc:
+            return str(exc)
+
+    def on_like(answers: list[dict], data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        position = int(index) // 2
+        if position >= len(answers):
+            return answers, ""
+        record = answers[position]
+        record["feedback_id"] = store.add(1 if data.liked else -1, record["question"], record["answer"],
+                                          language=record["language"], rails=record["rails"])
+        answers[position] = record
+        return answers, texts["de"]["feedback_thanks"]
+
+    def on_comment(comment: str, answers: list[dict], lang: str):
+        ui = texts["en" if lang == "English" else "de"]
+        rated = [a for a in answers if a.get("feedback_id")]
+        if not rated:
+            return ui["feedback_first"], comment
+        store.set_comment(rated[-1]["feedback_id"], comment or "")
+        return ui["feedback_thanks"], ""
+
+    def on_upload(files, progress=gr.Progress()):
+        from .ingest import ingest_files
+
+        paths = [Path(f if isinstance(f, str) else f.name) for f in (files or [])]
+        if not paths:
+            return "Keine Datei ausgewählt. / No file selected.", status_markdown(assistant)
+
+        def report(done, total, what):
+            progress((done, total), desc=f"Einbetten ({what})")
+
+        result = ingest_files(settings, paths, progress=report, index=assistant.index)
+        lines = [f"✅ {html.escape(d.path)}" for d in result.documents]
+        lines += [f"⚠️ {html.escape(name)}: {html.escape(msg)}" for name, msg in result.errors.items()]
+        return "\n\n".join(lines), status_markdown(assistant)
+
+    def on_language(lang: str):
+        ui = texts["en" if lang == "English" else "de"]
+        return (
+            f"## {ui['title']}\n{ui['subtitle']}",
+            f"<div class='notice' id='notice'>ℹ️ {html.escape(ui['notice'])}</div>",
+            gr.update(placeholder=ui["placeholder"]),
+            gr.update(value=ui["send"]),
+            gr.update(value=ui["new"]),
+            gr.update(label=ui["feedback_comment"]),
+            gr.update(value=ui["feedback_send"]),
+        )
+
+    de = texts["de"]
+    with gr.Blocks(title=de["title"], analytics_enabled=False) as demo:
+        answers = gr.State([])
+        with gr.Row():
+            header = gr.Markdown(f"## {de['title']}\n{de['subtitle']}")
+            lang = gr.Radio(["Deutsch", "English"], value="Deutsch", label=de["language"], scale=0,
+                            min_width=220)
+        notice = gr.HTML(f"<div class='notice' id='notice'>ℹ️ {html.escape(de['notice'])}</div>")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(elem_id="chat", height=520, buttons=["copy", "copy_all"],
+                                     feedback_options=("Like", "Dislike"), sanitize_html=True,
+                                     latex_delimiters=[], label="Chat")
+                with gr.Row():
+                    box = gr.Textbox(placeholder=de["placeholder"], show_label=False, scale=5,
+                                     elem_id="question", lines=1, max_lines=6)
+                    send = gr.Button(de["send"], variant="primary", scale=1, elem_id="send")
+                with gr.Row():
+                    new = gr.Button(de["new"], size="sm", elem_id="new-conversation")
+                gr.Examples(texts["examples"], inputs=box, label=de["examples"])
+                with gr.Row():
+                    comment = gr.Textbox(label=de["feedback_comment"], scale=4, elem_id="comment")
+                    comment_send = gr.Button(de["feedback_send"], size="sm", scale=1, elem_id="comment-send")
+                feedback_msg = gr.Markdown(elem_id="feedback-msg")
+            with gr.Column(scale=2):
+                gr.Markdown(f"### {de['sources']}")
+                sources = gr.HTML(sources_html(None, de), elem_id="sources")
+                status = gr.Markdown(status_markdown(assistant), elem_id="index-status")
+                with gr.Accordion(de["upload"], open=False):
+                    upload = gr.File(file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"],
+                                     elem_id="upload")
+                    upload_btn = gr.Button(de["upload_button"], size="sm", elem_id="upload-button")
+                    upload_msg = gr.Markdown(elem_id="upload-msg")
+
+        outputs = [chatbot, answers, sources, box]
+        box.submit(respond, [box, chatbot, answers], outputs, api_visibility="private")
+        send.click(respond, [box, chatbot, answers], outputs, api_visibility="private")
+        new.click(lambda: ([], [], sources_html(None, de), ""), None, outputs, api_visibility="private")
+        chatbot.like(on_like, [answers], [answers, feedback_msg], api_visibility="private")
+        comment_send.click(on_comment, [comment, answers, lang], [feedback_msg, comment],
+                           api_visibility="private")
+        upload_btn.click(on_upload, [upload], [upload_msg, status], api_visibility="private")
+        lang.change(on_language, [lang], [header, notice, box, send, new, comment, comment_send],
+                    api_visibility="private")
+        gr.api(chat_api, api_name="chat")
+    return demo
+
+
+def _pairs(chat: list[dict], answers: list[dict]):
+    """(message, record) pairs of the visible chat, for the history passed to the core."""
+    out = []
+    for i, message in enumerate(chat):
+        record = answers[i // 2] if i // 2 < len(answers) else None
+        if record is not None and message.get("role") in ("user", "assistant"):
+            out.append((message, record))
+    return out
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def launch(settings: Settings, host: str | None = None, port: int | None = None,
+           prevent_thread_lock: bool = False):
+    """Start the web chat (127.0.0.1:7860 unless configured otherwise)."""
+    host = host or settings.host
+    port = port or settings.port
+    auth = parse_auth(settings.auth)
+    if not _is_loopback(host) and not auth:
+        print(
+            "\n" + "!" * 78 + f"\nWARNUNG / WARNING: the web chat listens on {host} without login.\n"
+            "Anyone who can reach this machine can use it and read answers. Set ASSISTANT_AUTH\n"
+            "(user:password or a file of such lines), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
+            file=sys.stderr,
+        )
+    assistant = Assistant(settings)
+    demo = build_app(assistant, settings)
+    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=64)
+    return demo.launch(
+        server_name=host, server_port=port, share=False, auth=auth, show_error=False,
+        prevent_thread_lock=prevent_thread_lock, css=_CSS, js=_JS, footer_links=[], ssr_mode=False,
+        quiet=prevent_thread_lock,
+    )

@@ -1,0 +1,49 @@
+import re
+
+from assistant.chain import condense
+
+
+def test_german_answer_cites_every_sentence_and_lists_sources(assistant_core):
+    answer = assistant_core.ask("Wie spreche ich Datenschutz im Erstgespräch an?")
+    assert answer.language == "de" and not answer.abstained
+    assert answer.sentences and all(s.cites for s in answer.sentences)
+    assert "5.1" in {c.section for c in answer.citations}
+    rendered = answer.render()
+    assert re.search(r"^\[1\] These 5\.\d – .+ \((Papier|Zusammenfassung|Methodennotiz)\)$", rendered, re.M)
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert numbers == {c.n for c in answer.citations}
+
+
+def test_english_question_gets_an_english_answer_from_the_digests(assistant_core):
+    answer = assistant_core.ask("How do I approach data protection in a first meeting?")
+    assert answer.language == "en"
+    guidance = [s for s in answer.sentences if s.role == "guidance"]
+    assert guidance
+    kinds = {c.kind for c in answer.citations}
+    assert "digest" in kinds
+    for s in answer.sentences:
+        if s.role == "quote":
+            assert "„" in s.text  # German quotes are marked as quotes
+    assert "Sources:" in answer.render()
+
+
+def test_out_of_scope_question_is_declined_plainly(assistant_core):
+    answer = assistant_core.ask("Wie backe ich einen Käsekuchen ohne Ei?")
+    assert answer.abstained and not answer.citations
+    assert "out_of_scope" in {h.name for h in answer.rails}
+
+
+def test_follow_up_is_resolved_against_the_history(assistant_core):
+    history = [{"role": "user", "content": "Wie führe ich in einem KMU eine Reifegrad-Umfrage durch?"},
+               {"role": "assistant", "content": "…"}]
+    question = "Und wie messe ich dann die Wirkung?"
+    assert condense(question, history).startswith("Wie führe ich")
+    answer = assistant_core.ask(question, history)
+    assert "2.3" in answer.retrieval.ranked_section_ids()[:3]
+    assert condense("Was ist ein Erprobungsraum im Detail und wozu dient er genau?", history).startswith("Was")
+
+
+def test_answer_is_short(assistant_core):
+    answer = assistant_core.ask("Welche Rolle spielt der Betriebsrat?")
+    guidance = [s for s in answer.sentences if s.role in ("guidance", "quote")]
+    assert 1 <= len(guidance) <= assistant_core.settings.max_answer_sentences + 1

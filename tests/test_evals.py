@@ -1,0 +1,86 @@
+import json
+from collections import Counter
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.evals import (
+    EvalSetError,
+    check_thresholds,
+    compare_runs,
+    load_eval_set,
+    retrieval_metrics,
+    rouge_l,
+    supports,
+    token_f1,
+)
+
+EVALS = PROJECT_ROOT / "evals"
+GOOD = {"id": "x1", "lang": "de", "question": "Was ist ein Erprobungsraum?", "reference_answer": "Ein Raum.",
+        "gold_sections": ["1.3"], "category": "retrieval", "expected_behavior": "answer_with_citations"}
+
+
+def _write(tmp_path, rows):
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(("bad", "field"), [
+    ({**GOOD, "lang": "fr"}, "lang"),
+    ({**GOOD, "gold_sections": "1.3"}, "gold_sections"),
+    ({**GOOD, "category": "misc"}, "category"),
+    ({k: v for k, v in GOOD.items() if k != "question"}, "question"),
+    ({**GOOD, "category": "followup"}, "history"),
+    ("{not json", "line"),
+])
+def test_malformed_lines_name_file_line_and_field(tmp_path, bad, field):
+    path = _write(tmp_path, [GOOD, bad])
+    with pytest.raises(EvalSetError) as err:
+        load_eval_set(path)
+    assert f"{path}:2: {field}" in str(err.value)
+    assert len(load_eval_set(path, skip_invalid=True)) == 1
+
+
+def test_metrics_on_known_values():
+    m = retrieval_metrics(["2.1", "5.1", "5.2"], ["5.1"])
+    assert m["hit@1"] == 0 and m["hit@3"] == 1 and m["mrr"] == 0.5
+    assert retrieval_metrics([], ["5.1"])["mrr"] == 0
+    assert token_f1("a b c", "a b c") == 1.0 and token_f1("a", "b") == 0.0
+    assert rouge_l("Datenschutz ist wichtig", "Datenschutz ist wichtig") == pytest.approx(1.0)
+    assert supports("Datenschutz ist ein begleitender Prozess", "… der Datenschutz ist ein begleitender Prozess, der", 0.5)
+    assert not supports("Lego Serious Play hilft beim Visualisieren", "Datenschutz ist ein Prozess", 0.7)
+
+
+def test_thresholds_gate_fails_below_minimum(tmp_path):
+    toml = tmp_path / "t.toml"
+    toml.write_text('[overall]\nhit@3 = 0.9\nlatency_p50_ms = 100\n[category.pii]\nbehaviour = 1.0\n')
+    summary = {"overall": {"hit@3": 0.8, "latency_p50_ms": 50}, "by_category": {"pii": {"behaviour": 1.0}}}
+    assert check_thresholds(summary, toml) == ["hit@3 = 0.8 < 0.9"]
+    summary["overall"]["hit@3"] = 0.95
+    assert check_thresholds(summary, toml) == []
+
+
+def test_compare_lists_items_that_got_worse(tmp_path):
+    for name, value in (("old", 1.0), ("new", 0.0)):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "summary.json").write_text(json.dumps({"overall": {"behaviour": value}}))
+        (d / "results.jsonl").write_text(json.dumps({"id": "a", "metrics": {"behaviour": value}}) + "\n")
+    text = compare_runs(tmp_path / "new", tmp_path / "old")
+    assert "-1.0000" in text and "a: behaviour 1.000 → 0.000" in text
+
+
+def test_full_set_covers_every_section_category_and_language():
+    items = load_eval_set(EVALS / "full.jsonl")
+    assert len(items) >= 90
+    langs = Counter(i["lang"] for i in items)
+    assert abs(langs["de"] - langs["en"]) <= len(items) * 0.1
+    firsts = Counter(i["gold_sections"][0] for i in items if i["gold_sections"])
+    ids = ["0"] + [f"{t}" for t in range(1, 7)] + [f"{t}.{s}" for t in range(1, 6) for s in (1, 2, 3)] + ["6.1", "6.2"]
+    assert all(firsts[s] >= 2 for s in ids), {s: firsts[s] for s in ids if firsts[s] < 2}
+    cats = Counter(i["category"] for i in items)
+    for cat in ("decision", "legal", "anthropomorphism", "out_of_scope", "injection", "pii"):
+        assert cats[cat] >= 5
+    smoke = load_eval_set(EVALS / "smoke.jsonl")
+    assert 15 <= len(smoke) <= 30 and {i["id"] for i in smoke} <= {i["id"] for i in items}

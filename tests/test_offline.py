@@ -1,0 +1,28 @@
+"""The whole pipeline runs with every non-loopback connection made to fail."""
+
+import os
+
+from assistant.chain import Assistant
+from assistant.index import build_index
+
+
+def test_index_build_and_answers_need_no_network(temp_settings, no_network):
+    assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["ANONYMIZED_TELEMETRY"] == "False"
+    index, report = build_index(temp_settings)
+    assert report.added > 0
+    core = Assistant(temp_settings, index=index)
+    answer = core.ask("Was ist ein Erprobungsraum?")
+    assert answer.citations
+    english = core.ask("Where can a company try AI safely?")
+    assert english.language == "en"
+    assert no_network == []
+
+
+def test_the_guard_really_blocks(no_network):
+    import socket
+
+    import pytest
+
+    with pytest.raises(AssertionError), socket.create_connection(("192.0.2.1", 80), timeout=1):
+        pass
+    assert no_network

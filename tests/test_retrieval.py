@@ -1,0 +1,49 @@
+"""Our own questions (not from the eval sets) must find the right section within the top 3."""
+
+import pytest
+from langchain_core.documents import Document
+
+from assistant.lexical import analyse
+
+QUESTIONS = [
+    ("Wie spreche ich Datenschutz im Erstgespräch an?", {"5.1"}),
+    ("How do I approach data protection in a first meeting?", {"5.1"}),
+    ("Was ist ein Erprobungsraum?", {"1.3"}),
+    ("Where can companies try out AI without risk?", {"1.3"}),
+    ("Wie messe ich, ob meine Beratung etwas bewirkt hat?", {"2.3"}),
+    ("Can AI become a member of the team?", {"3", "3.1", "3.2", "3.3"}),
+    ("Sollte ich Ethik gleich zu Beginn ansprechen?", {"4.1", "4"}),
+    ("Which business models can solo self-employed people build with AI?", {"6.1"}),
+    ("Welche kreativen Methoden helfen in der Prozessbegleitung?", {"2.2"}),
+    ("Who should be involved when defining rules for AI in a company?", {"4.3"}),
+    ("Geben die Zukunftszentren Rechtsberatung?", {"5.2"}),
+    ("Does the GDPR apply to all company data?", {"5.3"}),
+    ("Warum sind technische Demonstratoren nützlich?", {"1.2", "3.1"}),
+]
+
+
+@pytest.mark.parametrize(("question", "gold"), QUESTIONS)
+def test_question_finds_its_section_in_the_top_three(assistant_core, question, gold):
+    ranked = assistant_core.retriever.search(question).ranked_section_ids()
+    assert gold & set(ranked[:3]), ranked[:5]
+
+
+def test_retriever_is_a_langchain_retriever(assistant_core):
+    docs = assistant_core.retriever.invoke("Was ist ein Erprobungsraum?")
+    assert docs and all(isinstance(d, Document) for d in docs)
+    assert docs[0].metadata["section"] == "1.3"
+    assert {"doc_id", "kind", "section", "score"} <= docs[0].metadata.keys()
+
+
+def test_results_are_grouped_by_section_best_first(assistant_core):
+    result = assistant_core.retriever.search("Lego Serious Play in der Beratung")
+    keys = [s.key for s in result.sections]
+    assert len(keys) == len(set(keys))
+    scores = [s.score for s in result.sections]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_lexical_analysis_folds_umlauts_and_stems_german():
+    assert analyse("Ängste der Mitarbeitenden") == analyse("angste der mitarbeitenden")
+    assert analyse("Schulungen")[0] == analyse("Schulung")[0]
+    assert "ki" not in analyse("KI und AI")
