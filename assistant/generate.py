@@ -210,18 +210,17 @@ class LLMGenerator:
         return draft
 
 
-_CITE = re.compile(r"\s*\[(\d+)\]")
-
-
 def parse_cited_text(text: str) -> list[AnswerSentence]:
     """Split model output into sentences and their ``[n]`` markers."""
     from .sentences import sentences as split
 
+    # "[2]." would read as an ordinal number to the splitter; protect the markers first.
+    text = re.sub(r"\[(\d+)\]", r"⟦c\1⟧", text.strip())
     out = []
-    for start, end in split(text.strip()):
-        piece = text.strip()[start:end]
-        cites = [int(n) for n in _CITE.findall(piece)]
-        clean = _CITE.sub("", piece).strip()
+    for start, end in split(text):
+        piece = text[start:end]
+        cites = [int(n) for n in re.findall(r"⟦c(\d+)⟧", piece)]
+        clean = re.sub(r"\s*⟦c\d+⟧", "", piece).strip()
         if clean:
             out.append(AnswerSentence(clean, cites))
     return out

@@ -54,7 +54,7 @@ def test_metrics_on_known_values():
 
 def test_thresholds_gate_fails_below_minimum(tmp_path):
     toml = tmp_path / "t.toml"
-    toml.write_text('[overall]\nhit@3 = 0.9\nlatency_p50_ms = 100\n[category.pii]\nbehaviour = 1.0\n')
+    toml.write_text('[overall]\n"hit@3" = 0.9\nlatency_p50_ms = 100\n[category.pii]\nbehaviour = 1.0\n')
     summary = {"overall": {"hit@3": 0.8, "latency_p50_ms": 50}, "by_category": {"pii": {"behaviour": 1.0}}}
     assert check_thresholds(summary, toml) == ["hit@3 = 0.8 < 0.9"]
     summary["overall"]["hit@3"] = 0.95
