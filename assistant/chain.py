@@ -29,7 +29,9 @@ _FOLLOWUP_START = re.compile(
     r"^\s*(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b",
     re.I,
 )
-_ANAPHORA = re.compile(r"\b(das|dies\w*|dabei|damit|dann|dort|die|it|this|that|these|those|them|they|there)\b", re.I)
+_ANAPHORA = re.compile(
+    r"\b(das|dies\w*|dabei|damit|dann|dort|die|it|this|that|these|those|them|they|there)\b", re.I
+)
 
 
 class UserInputError(ValueError):
@@ -71,10 +73,14 @@ class Answer:
         if self.retrieval:
             for section in self.retrieval.sections:
                 for chunk in section.chunks:
-                    out.append({
-                        "section": section.section, "doc_id": chunk.meta["doc_id"],
-                        "kind": chunk.meta["kind"], "score": round(section.score, 4),
-                    })
+                    out.append(
+                        {
+                            "section": section.section,
+                            "doc_id": chunk.meta["doc_id"],
+                            "kind": chunk.meta["kind"],
+                            "score": round(section.score, 4),
+                        }
+                    )
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -121,8 +127,9 @@ class Assistant:
         self.retriever = HybridRetriever.from_index(index)
         self.store = self.retriever.store
         self.generator = make_generator(self.settings, self.store)
-        self.rails = Rails(self.settings.prompts_dir / "guardrails.yaml", index.embeddings,
-                           cache_dir=self.settings.index_dir)
+        self.rails = Rails(
+            self.settings.prompts_dir / "guardrails.yaml", index.embeddings, cache_dir=self.settings.index_dir
+        )
         self._log_lock = threading.Lock()
 
     # --- public API ------------------------------------------------------------------------
@@ -131,8 +138,9 @@ class Assistant:
         """Answer one question (with optional chat history), fully processed and checked."""
         return self._run(question, history)
 
-    def stream(self, question: str, history: list[dict[str, str]] | None = None
-               ) -> Iterator[tuple[str, Answer | None]]:
+    def stream(
+        self, question: str, history: list[dict[str, str]] | None = None
+    ) -> Iterator[tuple[str, Answer | None]]:
         """Yield the rendered answer growing sentence by sentence; the last item carries the Answer."""
         answer = self._run(question, history)
         shown: list[AnswerSentence] = []
@@ -160,10 +168,13 @@ class Assistant:
         lang = detect_language(check.question or question)
         notices = [self.rails.pii_notice[lang]] if check.pii else []
         # Placeholders such as "[E-Mail entfernt]" carry no meaning for the search.
-        query = condense(re.sub(r"\[[^\]]* entfernt\]", " ", check.question).strip() or check.question,
-                         history)
+        query = condense(
+            re.sub(r"\[[^\]]* entfernt\]", " ", check.question).strip() or check.question, history
+        )
         vector = rails_vector if query == check.question else embed(query)
-        retrieval = self.retriever.search(query, vector) if check.question.strip() else RetrievalResult(query, [])
+        retrieval = (
+            self.retriever.search(query, vector) if check.question.strip() else RetrievalResult(query, [])
+        )
         t_retrieve = time.perf_counter()
 
         top = retrieval.sections[0].score if retrieval.sections else 0.0
@@ -197,7 +208,11 @@ class Assistant:
         abstained = not answerable
         if answerable:
             request = GenerationRequest(
-                check.question, lang, vector, retrieval, self.settings.max_answer_sentences,
+                check.question,
+                lang,
+                vector,
+                retrieval,
+                self.settings.max_answer_sentences,
                 exclude=self.rails.is_instruction_like,
             )
             generated = self.generator.generate(request)
@@ -206,8 +221,9 @@ class Assistant:
             sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
         if answerable and self.rails.needs_reminder(check.question, check):
             template = self.rails.reminder[lang]
-            slots.update(self._cite_sections(Rails.cite_slots(template) or self.rails.reminder_cite,
-                                             vector, draft))
+            slots.update(
+                self._cite_sections(Rails.cite_slots(template) or self.rails.reminder_cite, vector, draft)
+            )
             reminder = Rails.fill(template, slots)
             for s in reminder:
                 s.role = "reminder"
@@ -219,13 +235,20 @@ class Assistant:
         t_end = time.perf_counter()
         answer = Answer(
             question=check.question if not check.stripped else redact(question).text,
-            language=lang, sentences=sentences, citations=citations, retrieval=retrieval,
-            rails=hits, abstained=abstained,
+            language=lang,
+            sentences=sentences,
+            citations=citations,
+            retrieval=retrieval,
+            rails=hits,
+            abstained=abstained,
             timings_ms={
-                "rails": (t_rails - t0) * 1000, "retrieve": (t_retrieve - t_rails) * 1000,
-                "generate": (t_end - t_retrieve) * 1000, "total": (t_end - t0) * 1000,
+                "rails": (t_rails - t0) * 1000,
+                "retrieve": (t_retrieve - t_rails) * 1000,
+                "generate": (t_end - t_retrieve) * 1000,
+                "total": (t_end - t0) * 1000,
             },
-            retrieval_query=query, notices=notices,
+            retrieval_query=query,
+            notices=notices,
         )
         self._trace(answer)
         return answer
@@ -264,7 +287,9 @@ class Assistant:
             if chunk is None:
                 continue
             hit = ChunkHit(chunk["id"], chunk["text"], chunk["meta"], float(vector @ vector))
-            front.append(SectionHit(section, section, str(chunk["meta"].get("section_title", "")), 0.0, 0.0, [hit]))
+            front.append(
+                SectionHit(section, section, str(chunk["meta"].get("section_title", "")), 0.0, 0.0, [hit])
+            )
         top = retrieval.sections[0].score if retrieval.sections else 0.0
         for i, s in enumerate(front):
             s.score = max(s.score, top + 0.001 * (len(front) - i))
@@ -283,9 +308,17 @@ class Assistant:
         """Move the generator's citations into ``draft`` (shared numbering)."""
         mapping = {}
         for c in generated.citations:
-            chunk = {"id": c.chunk_id, "text": c.text,
-                     "meta": {"doc_id": c.doc_id, "doc_title": c.doc_title, "section": c.section,
-                              "section_title": c.title, "kind": c.kind}}
+            chunk = {
+                "id": c.chunk_id,
+                "text": c.text,
+                "meta": {
+                    "doc_id": c.doc_id,
+                    "doc_title": c.doc_title,
+                    "section": c.section,
+                    "section_title": c.title,
+                    "kind": c.kind,
+                },
+            }
             n = draft.cite(chunk, c.score)
             for h in c.highlights:
                 draft.cite(chunk, c.score, h)
@@ -300,7 +333,9 @@ class Assistant:
             "question": redact(answer.question).text,
             "language": answer.language,
             "rails": [h.to_json() for h in answer.rails],
-            "sections": [s.section or s.key for s in (answer.retrieval.sections[:4] if answer.retrieval else [])],
+            "sections": [
+                s.section or s.key for s in (answer.retrieval.sections[:4] if answer.retrieval else [])
+            ],
             "cited": [c.section for c in answer.citations],
             "abstained": answer.abstained,
             "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},

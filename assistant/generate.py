@@ -45,10 +45,16 @@ class Draft:
                 return c.n
         meta = chunk["meta"]
         c = Citation(
-            n=len(self.citations) + 1, chunk_id=chunk["id"], doc_id=str(meta["doc_id"]),
-            doc_title=str(meta.get("doc_title", "")), section=str(meta.get("section", "")),
-            title=str(meta.get("section_title", "")), kind=str(meta["kind"]), text=chunk["text"],
-            score=score, highlights=[highlight] if highlight else [],
+            n=len(self.citations) + 1,
+            chunk_id=chunk["id"],
+            doc_id=str(meta["doc_id"]),
+            doc_title=str(meta.get("doc_title", "")),
+            section=str(meta.get("section", "")),
+            title=str(meta.get("section_title", "")),
+            kind=str(meta["kind"]),
+            text=chunk["text"],
+            score=score,
+            highlights=[highlight] if highlight else [],
         )
         self.citations.append(c)
         return c.n
@@ -71,12 +77,8 @@ _DANGLING = re.compile(r"^(Sie|Diese[rsm]?|Dies|Das|Es|Hier|Dabei|Dazu|They|This
 def _usable(text: str) -> bool:
     """A sentence that can stand alone in an answer: a statement, not a question or list stub."""
     words = re.findall(r"\w+", text)
-    stripped = text.rstrip("“”\"»« )")
-    return (
-        len(words) >= _MIN_WORDS
-        and not stripped.endswith((":", "?"))
-        and not _LIST_ITEM.match(text)
-    )
+    stripped = text.rstrip('“”"»« )')
+    return len(words) >= _MIN_WORDS and not stripped.endswith((":", "?")) and not _LIST_ITEM.match(text)
 
 
 def _standalone_penalty(text: str) -> float:
@@ -88,8 +90,14 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, store: SentenceStore, mmr_lambda: float = 0.7,
-                 section_window: float = 0.015, keep_within: float = 0.07, max_sections: int = 2) -> None:
+    def __init__(
+        self,
+        store: SentenceStore,
+        mmr_lambda: float = 0.7,
+        section_window: float = 0.015,
+        keep_within: float = 0.07,
+        max_sections: int = 2,
+    ) -> None:
         self.store = store
         self.mmr_lambda = mmr_lambda
         self.section_window = section_window  # sections this close to the best are used
@@ -142,6 +150,7 @@ class ExtractiveGenerator:
         pool = [c for c in cands if c[0] >= floor]
         chosen: list[tuple[float, dict]] = []
         while pool and len(chosen) < k:
+
             def mmr(c):
                 redundancy = max((float(c[1]["vec"] @ s[1]["vec"]) for s in chosen), default=0.0)
                 return self.mmr_lambda * c[0] - (1 - self.mmr_lambda) * redundancy
@@ -155,8 +164,10 @@ class ExtractiveGenerator:
 
     def _add_german_quote(self, request: GenerationRequest, section: SectionHit, draft: Draft):
         rows = [
-            r for r in self.store.for_section(section.key)
-            if r["meta"]["kind"] == "paper" and _usable(r["text"])
+            r
+            for r in self.store.for_section(section.key)
+            if r["meta"]["kind"] == "paper"
+            and _usable(r["text"])
             and len(r["text"].split()) <= 28
             and not (request.exclude and request.exclude(r["text"]))
         ]
@@ -166,16 +177,13 @@ class ExtractiveGenerator:
         if rel < section.dense - 0.04:
             return
         n = draft.cite(self.store.chunk(row["meta"]["chunk_id"]), rel, row["text"])
-        draft.sentences.append(
-            AnswerSentence(f"In the paper's own words: „{row['text']}“", [n], "quote")
-        )
+        draft.sentences.append(AnswerSentence(f"In the paper's own words: „{row['text']}“", [n], "quote"))
 
 
 class LLMGenerator:
     """A LangChain chat model answering from numbered passages (prompt in ``prompts/answer.md``)."""
 
-    def __init__(self, chat_model: Any, prompt_text: str, store: SentenceStore,
-                 name: str = "llm") -> None:
+    def __init__(self, chat_model: Any, prompt_text: str, store: SentenceStore, name: str = "llm") -> None:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
@@ -191,10 +199,8 @@ class LLMGenerator:
             for chunk in section.chunks[:2]:
                 if request.exclude and request.exclude(chunk.text):
                     continue
-                n = draft.cite({"id": chunk.id, "text": chunk.text, "meta": chunk.meta},
-                               section.score)
-                lines.append(f"[{n}] ({chunk.meta.get('section') or chunk.meta['doc_title']}) "
-                             f"{chunk.text}")
+                n = draft.cite({"id": chunk.id, "text": chunk.text, "meta": chunk.meta}, section.score)
+                lines.append(f"[{n}] ({chunk.meta.get('section') or chunk.meta['doc_title']}) {chunk.text}")
         return draft, "\n\n".join(lines)
 
     def stream_text(self, request: GenerationRequest) -> tuple[Draft, Iterator[str]]:
@@ -235,15 +241,18 @@ def make_generator(settings: Settings, store: SentenceStore) -> Generator:
         if settings.generator == "openai":
             from langchain_openai import ChatOpenAI
 
-            model = ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url,
-                               api_key=settings.llm_api_key or "not-needed", temperature=0)
+            model = ChatOpenAI(
+                model=settings.llm_model,
+                base_url=settings.llm_base_url,
+                api_key=settings.llm_api_key or "not-needed",
+                temperature=0,
+            )
         else:
             from langchain_ollama import ChatOllama
 
             model = ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url, temperature=0)
     except ImportError as exc:
         raise RuntimeError(
-            f"The '{settings.generator}' generator needs the optional LLM extras: "
-            "pip install -e '.[llm]'"
+            f"The '{settings.generator}' generator needs the optional LLM extras: pip install -e '.[llm]'"
         ) from exc
     return LLMGenerator(model, prompt, store, name=settings.generator)

@@ -76,9 +76,7 @@ class Index:
             )
         else:
             settings.index_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(
-                path=str(settings.index_dir), settings=chroma_settings
-            )
+            self.client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
         self._open()
 
     # --- collections and fingerprint ---------------------------------------------------
@@ -231,9 +229,14 @@ class Index:
                     continue
                 seen.add(sid)
                 meta = {
-                    "chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": chunk.kind,
-                    "section": chunk.section, "section_title": chunk.section_title,
-                    "lang": chunk.lang, "position": pos, "char_start": chunk.char_start,
+                    "chunk_id": chunk.id,
+                    "doc_id": chunk.doc_id,
+                    "kind": chunk.kind,
+                    "section": chunk.section,
+                    "section_title": chunk.section_title,
+                    "lang": chunk.lang,
+                    "position": pos,
+                    "char_start": chunk.char_start,
                 }
                 rows.append((sid, text, meta))
         return rows
@@ -266,9 +269,12 @@ class Index:
 
     def version(self) -> str:
         """Changes whenever the index content changes (for in-memory caches)."""
-        meta = self.client.get_collection(
-            f"{self.settings.collection}_chunks", embedding_function=self._ef
-        ).metadata or {}
+        meta = (
+            self.client.get_collection(
+                f"{self.settings.collection}_chunks", embedding_function=self._ef
+            ).metadata
+            or {}
+        )
         return f"{meta.get('built_at', '')}|{self.chunks.count()}"
 
     def status(self) -> IndexStatus:
@@ -330,6 +336,11 @@ def build_index(settings: Settings, progress: Progress | None = None) -> tuple[I
 
 
 __all__ = [
-    "Index", "IndexStatus", "SyncReport", "build_index", "parse_markdown",
-    "save_user_document", "load_saved_user_documents",
+    "Index",
+    "IndexStatus",
+    "SyncReport",
+    "build_index",
+    "parse_markdown",
+    "save_user_document",
+    "load_saved_user_documents",
 ]

@@ -17,8 +17,9 @@ class IngestResult:
     errors: dict[str, str] = field(default_factory=dict)  # file name -> actionable message
 
 
-def ingest_files(settings: Settings, paths: list[Path], progress: Progress | None = None,
-                 index: Index | None = None) -> IngestResult:
+def ingest_files(
+    settings: Settings, paths: list[Path], progress: Progress | None = None, index: Index | None = None
+) -> IngestResult:
     """Read, chunk and embed the files, then write them to the index in one step.
 
     Unreadable or empty files are reported and skipped; they never touch the index.

@@ -44,8 +44,10 @@ class LexicalIndex:
 
     def __init__(self, ids: list[str], texts: list[str], langs: list[str]) -> None:
         self.ids = ids
-        corpus = [analyse(t, (lang if lang in _STEMMERS else "de",)) or ["_"] for t, lang in
-                  zip(texts, langs, strict=True)]
+        corpus = [
+            analyse(t, (lang if lang in _STEMMERS else "de",)) or ["_"]
+            for t, lang in zip(texts, langs, strict=True)
+        ]
         self._bm25 = bm25s.BM25()
         if corpus:
             self._bm25.index(corpus, show_progress=False)

@@ -11,13 +11,9 @@ from dataclasses import dataclass, field
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.U)
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.I)
 # Phone numbers: +49 / 0049 / 0 prefixes, spaces, slashes, dashes, brackets; at least 7 digits.
-PHONE = re.compile(
-    r"(?<![\w.])(?:\+|00)?\d[\d\s/().-]{5,}\d(?![\w.])"
-)
+PHONE = re.compile(r"(?<![\w.])(?:\+|00)?\d[\d\s/().-]{5,}\d(?![\w.])")
 _NAME = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
-PERSON = re.compile(
-    rf"\b(?:Herr|Herrn|Frau|Hr\.|Fr\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.)\s+(?:{_NAME}\s+)?{_NAME}"
-)
+PERSON = re.compile(rf"\b(?:Herr|Herrn|Frau|Hr\.|Fr\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.)\s+(?:{_NAME}\s+)?{_NAME}")
 # "Kontakt: Anna Schmidt," / "contact Anna Schmidt (" — a full name right next to contact data.
 NAME_NEAR_CONTACT = re.compile(
     rf"\b{_NAME}\s+{_NAME}(?=\s*[(,:]\s*(?:[\w.+-]+@|\+?\d|\[(?:E-Mail|Telefon|IBAN|Adresse|Geburtsdatum)))"
@@ -47,8 +43,12 @@ BIRTH_DATE = re.compile(
 )
 
 PLACEHOLDERS = {
-    "email": "[E-Mail entfernt]", "phone": "[Telefon entfernt]", "iban": "[IBAN entfernt]",
-    "person": "[Name entfernt]", "address": "[Adresse entfernt]", "birth_date": "[Geburtsdatum entfernt]",
+    "email": "[E-Mail entfernt]",
+    "phone": "[Telefon entfernt]",
+    "iban": "[IBAN entfernt]",
+    "person": "[Name entfernt]",
+    "address": "[Adresse entfernt]",
+    "birth_date": "[Geburtsdatum entfernt]",
 }
 
 

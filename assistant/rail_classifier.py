@@ -23,8 +23,9 @@ class RailClassifier:
         self.c = c
         self.embedding_weight = embedding_weight
         self.models: dict[str, LogisticRegression] = {}
-        self.ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
-                                      sublinear_tf=True, lowercase=True)
+        self.ngrams = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, lowercase=True
+        )
 
     def _features(self, texts: list[str], vectors: np.ndarray, fit: bool = False):
         grams = self.ngrams.fit_transform(texts) if fit else self.ngrams.transform(texts)

@@ -98,8 +98,10 @@ class Rails:
                 self.rails[name] = Rail(
                     name=name,
                     patterns=[re.compile(p, re.I) for p in spec.get("patterns", [])],
-                    exemplars=[*spec.get("exemplars", {}).get("de", []),
-                               *spec.get("exemplars", {}).get("en", [])],
+                    exemplars=[
+                        *spec.get("exemplars", {}).get("de", []),
+                        *spec.get("exemplars", {}).get("en", []),
+                    ],
                     cite=[str(c) for c in spec.get("cite", [])],
                     response={k: v.strip() for k, v in spec["response"].items()},
                     threshold=float(spec.get("threshold", 0.5)),
@@ -148,16 +150,22 @@ class Rails:
 
     def _load_vectors(self, cache_dir: Path | None) -> None:
         texts = [e for r in self.rails.values() for e in r.exemplars] + self.ordinary
-        owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(self.ordinary)
+        owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(
+            self.ordinary
+        )
         model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
         digest = hashlib.sha1(("\n".join(texts) + model_id).encode()).hexdigest()[:16]
         cache = cache_dir / f"rails-{digest}.npy" if cache_dir else None
         if cache and cache.is_file():
             vectors = np.load(cache)
         else:
-            vectors = self.embeddings.encode_query_batch(texts) if hasattr(
-                self.embeddings, "encode_query_batch") else np.vstack(
-                [self.embeddings.encode_query(t) for t in texts]) if texts else np.zeros((0, 1))
+            vectors = (
+                self.embeddings.encode_query_batch(texts)
+                if hasattr(self.embeddings, "encode_query_batch")
+                else np.vstack([self.embeddings.encode_query(t) for t in texts])
+                if texts
+                else np.zeros((0, 1))
+            )
             if cache:
                 cache.parent.mkdir(parents=True, exist_ok=True)
                 np.save(cache, vectors)
@@ -221,8 +229,11 @@ class Rails:
 
     def is_instruction_like(self, text: str) -> bool:
         """True for passages that address the assistant with instructions (data, not orders)."""
-        patterns = self.instruction_like + self.rails["injection"].patterns if "injection" in self.rails \
+        patterns = (
+            self.instruction_like + self.rails["injection"].patterns
+            if "injection" in self.rails
             else self.instruction_like
+        )
         return any(p.search(text) for p in patterns)
 
     def neutralise(self, text: str) -> str:

@@ -31,9 +31,12 @@ class RailsReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "recall": self.recall, "support": self.support,
-            "false_positive_rate": self.false_positive_rate, "ordinary": self.ordinary,
-            "latency_ms": self.latency_ms, "false_positives": self.false_positives,
+            "recall": self.recall,
+            "support": self.support,
+            "false_positive_rate": self.false_positive_rate,
+            "ordinary": self.ordinary,
+            "latency_ms": self.latency_ms,
+            "false_positives": self.false_positives,
             "misses": self.misses,
         }
 
@@ -42,8 +45,7 @@ class RailsReport:
         for name in RAIL_NAMES:
             if self.support.get(name):
                 lines.append(f"| {name} | {self.support[name]} | {self.recall[name]:.3f} |")
-        lines.append(f"| ordinary (false-positive rate) | {self.ordinary} | "
-                     f"{self.false_positive_rate:.3f} |")
+        lines.append(f"| ordinary (false-positive rate) | {self.ordinary} | {self.false_positive_rate:.3f} |")
         return "\n".join(lines)
 
 
@@ -106,8 +108,9 @@ def rails_latency(assistant, texts: list[str]) -> dict[str, float]:
     }
 
 
-def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.01,
-              folds: int = 5) -> dict[str, Any]:
+def calibrate(
+    assistant, items: list[dict[str, Any]], max_fp_share: float = 0.01, folds: int = 5
+) -> dict[str, Any]:
     """Suggest per-rail classifier thresholds and the abstain threshold (development data only).
 
     The rail classifier is trained on the exemplar pool, which already contains the
@@ -128,7 +131,8 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.01
         train = [i for i, t in enumerate(texts) if fold_of[t] != fold]
         test = [i for i, t in enumerate(texts) if fold_of[t] == fold]
         clf = RailClassifier(list(rails.rails)).fit(
-            [texts[i] for i in train], [owners[i] for i in train], vectors[train])
+            [texts[i] for i in train], [owners[i] for i in train], vectors[train]
+        )
         for i in test:
             for name, p in clf.predict(texts[i], vectors[i]).items():
                 scores[name][i] = p
@@ -144,8 +148,12 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.01
         threshold = float(neg_scores[allowed]) + 1e-3 if len(neg_scores) > allowed else 0.5
         threshold = min(max(threshold, 0.2), 0.95)
         recall = float(np.mean(scores[name][pos] >= threshold)) if pos else 0.0
-        out[name] = {"threshold": round(threshold, 3), "cv_recall": round(recall, 3),
-                     "positives": len(pos), "ordinary": len(ordinary_idx)}
+        out[name] = {
+            "threshold": round(threshold, 3),
+            "cv_recall": round(recall, 3),
+            "positives": len(pos),
+            "ordinary": len(ordinary_idx),
+        }
     tops = []
     for item in items:
         check, vector = rails.check_input(item["text"], assistant.index.embeddings.encode_query)

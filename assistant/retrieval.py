@@ -100,8 +100,13 @@ class HybridRetriever(BaseRetriever):
     def from_index(cls, index: Index) -> HybridRetriever:
         s = index.settings
         return cls(
-            index=index, store=SentenceStore(index), k_dense=s.k_dense, k_lexical=s.k_lexical, rrf_k=s.rrf_k,
-            top_sections=s.top_sections, reranker_model=s.reranker_model,
+            index=index,
+            store=SentenceStore(index),
+            k_dense=s.k_dense,
+            k_lexical=s.k_lexical,
+            rrf_k=s.rrf_k,
+            top_sections=s.top_sections,
+            reranker_model=s.reranker_model,
         )
 
     def cache(self) -> _Cache:
@@ -118,10 +123,7 @@ class HybridRetriever(BaseRetriever):
         cache = self.cache()
         if not cache.ids:
             return RetrievalResult(query, [])
-        qv = (
-            query_vector if query_vector is not None
-            else self.index.embeddings.encode_query(query)
-        )
+        qv = query_vector if query_vector is not None else self.index.embeddings.encode_query(query)
         n_dense = min(self.k_dense, len(cache.ids))
         dense = self.index.chunks.query(
             query_embeddings=[qv.tolist()], n_results=n_dense, include=["distances"]
@@ -158,8 +160,11 @@ class HybridRetriever(BaseRetriever):
             group = groups.get(key)
             if group is None:
                 group = groups[key] = SectionHit(
-                    key, str(hit.meta.get("section", "")), str(hit.meta.get("section_title", "")),
-                    0.0, 0.0,
+                    key,
+                    str(hit.meta.get("section", "")),
+                    str(hit.meta.get("section_title", "")),
+                    0.0,
+                    0.0,
                 )
             group.chunks.append(hit)
         if not groups:

@@ -34,15 +34,19 @@ class SentenceStore:
         chunks = self.index.chunks.get(include=["documents", "metadatas"])
         by_section: dict[str, list[dict]] = {}
         for sid, text, meta, vec in zip(
-            got["ids"], got["documents"] or [], got["metadatas"] or [], got["embeddings"],
+            got["ids"],
+            got["documents"] or [],
+            got["metadatas"] or [],
+            got["embeddings"],
             strict=False,
         ):
             row = {"id": sid, "text": text, "meta": meta, "vec": np.asarray(vec, dtype=np.float32)}
             by_section.setdefault(section_key(meta), []).append(row)
         self._chunks = {
             cid: {"id": cid, "text": t, "meta": m}
-            for cid, t, m in zip(chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or [],
-                                 strict=False)
+            for cid, t, m in zip(
+                chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or [], strict=False
+            )
         }
         self._by_section, self._version = by_section, version
 

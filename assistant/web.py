@@ -85,8 +85,10 @@ def sources_html(answer: Answer | None, ui: dict[str, Any]) -> str:
 def status_markdown(assistant: Assistant) -> str:
     status = assistant.index.status()
     kinds = ", ".join(f"{k}: {v}" for k, v in status.chunks_by_kind.items())
-    return (f"**Index:** {len(status.documents)} Dokumente · {status.total_chunks} Abschnitte ({kinds}) · "
-            f"Modell `{status.model}` · Stand {status.built_at}")
+    return (
+        f"**Index:** {len(status.documents)} Dokumente · {status.total_chunks} Abschnitte ({kinds}) · "
+        f"Modell `{status.model}` · Stand {status.built_at}"
+    )
 
 
 def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
@@ -111,22 +113,38 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         if not message:
             yield chat, answers, gr.update(), ""
             return
-        history = [{"role": m["role"], "content": a["question"] if m["role"] == "user" else a["answer"]}
-                   for m, a in _pairs(chat, answers)]
+        history = [
+            {"role": m["role"], "content": a["question"] if m["role"] == "user" else a["answer"]}
+            for m, a in _pairs(chat, answers)
+        ]
         try:
             stream = assistant.stream(message, history)
             shown_q = escape_md(message)
             for partial, answer in stream:
                 if answer is None:
-                    yield chat + [{"role": "user", "content": shown_q},
-                                  {"role": "assistant", "content": answer_markdown(None, partial)}], \
-                        answers, gr.update(), ""
+                    yield (
+                        chat
+                        + [
+                            {"role": "user", "content": shown_q},
+                            {"role": "assistant", "content": answer_markdown(None, partial)},
+                        ],
+                        answers,
+                        gr.update(),
+                        "",
+                    )
                     continue
                 shown_q = escape_md(answer.question) if answer.notices else shown_q
-                record = {"question": answer.question, "answer": answer.text, "language": answer.language,
-                          "rails": [h.name for h in answer.rails], "feedback_id": None}
-                chat = chat + [{"role": "user", "content": shown_q},
-                               {"role": "assistant", "content": answer_markdown(answer)}]
+                record = {
+                    "question": answer.question,
+                    "answer": answer.text,
+                    "language": answer.language,
+                    "rails": [h.name for h in answer.rails],
+                    "feedback_id": None,
+                }
+                chat = chat + [
+                    {"role": "user", "content": shown_q},
+                    {"role": "assistant", "content": answer_markdown(answer)},
+                ]
                 yield chat, answers + [record], sources_html(answer, texts[answer.language]), ""
         except UserInputError as exc:
             yield chat + [{"role": "assistant", "content": escape_md(str(exc))}], answers, gr.update(), ""
@@ -144,8 +162,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         if position >= len(answers):
             return answers, ""
         record = answers[position]
-        record["feedback_id"] = store.add(1 if data.liked else -1, record["question"], record["answer"],
-                                          language=record["language"], rails=record["rails"])
+        record["feedback_id"] = store.add(
+            1 if data.liked else -1,
+            record["question"],
+            record["answer"],
+            language=record["language"],
+            rails=record["rails"],
+        )
         answers[position] = record
         return answers, texts["de"]["feedback_thanks"]
 
@@ -189,17 +212,30 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         answers = gr.State([])
         with gr.Row():
             header = gr.Markdown(f"## {de['title']}\n{de['subtitle']}")
-            lang = gr.Radio(["Deutsch", "English"], value="Deutsch", label=de["language"], scale=0,
-                            min_width=220)
+            lang = gr.Radio(
+                ["Deutsch", "English"], value="Deutsch", label=de["language"], scale=0, min_width=220
+            )
         notice = gr.HTML(f"<div class='notice' id='notice'>ℹ️ {html.escape(de['notice'])}</div>")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(elem_id="chat", height=520, buttons=["copy", "copy_all"],
-                                     feedback_options=("Like", "Dislike"), sanitize_html=True,
-                                     latex_delimiters=[], label="Chat")
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    height=520,
+                    buttons=["copy", "copy_all"],
+                    feedback_options=("Like", "Dislike"),
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    label="Chat",
+                )
                 with gr.Row():
-                    box = gr.Textbox(placeholder=de["placeholder"], show_label=False, scale=5,
-                                     elem_id="question", lines=1, max_lines=6)
+                    box = gr.Textbox(
+                        placeholder=de["placeholder"],
+                        show_label=False,
+                        scale=5,
+                        elem_id="question",
+                        lines=1,
+                        max_lines=6,
+                    )
                     send = gr.Button(de["send"], variant="primary", scale=1, elem_id="send")
                 with gr.Row():
                     new = gr.Button(de["new"], size="sm", elem_id="new-conversation")
@@ -213,8 +249,9 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 sources = gr.HTML(sources_html(None, de), elem_id="sources")
                 status = gr.Markdown(status_markdown(assistant), elem_id="index-status")
                 with gr.Accordion(de["upload"], open=False):
-                    upload = gr.File(file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"],
-                                     elem_id="upload")
+                    upload = gr.File(
+                        file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"], elem_id="upload"
+                    )
                     upload_btn = gr.Button(de["upload_button"], size="sm", elem_id="upload-button")
                     upload_msg = gr.Markdown(elem_id="upload-msg")
 
@@ -223,11 +260,16 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         send.click(respond, [box, chatbot, answers], outputs, api_visibility="private")
         new.click(lambda: ([], [], sources_html(None, de), ""), None, outputs, api_visibility="private")
         chatbot.like(on_like, [answers], [answers, feedback_msg], api_visibility="private")
-        comment_send.click(on_comment, [comment, answers, lang], [feedback_msg, comment],
-                           api_visibility="private")
+        comment_send.click(
+            on_comment, [comment, answers, lang], [feedback_msg, comment], api_visibility="private"
+        )
         upload_btn.click(on_upload, [upload], [upload_msg, status], api_visibility="private")
-        lang.change(on_language, [lang], [header, notice, box, send, new, comment, comment_send],
-                    api_visibility="private")
+        lang.change(
+            on_language,
+            [lang],
+            [header, notice, box, send, new, comment, comment_send],
+            api_visibility="private",
+        )
         gr.api(chat_api, api_name="chat")
     return demo
 
@@ -251,8 +293,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def launch(settings: Settings, host: str | None = None, port: int | None = None,
-           prevent_thread_lock: bool = False):
+def launch(
+    settings: Settings, host: str | None = None, port: int | None = None, prevent_thread_lock: bool = False
+):
     """Start the web chat (127.0.0.1:7860 unless configured otherwise)."""
     host = host or settings.host
     port = port or settings.port
@@ -264,11 +307,31 @@ def launch(settings: Settings, host: str | None = None, port: int | None = None,
             "(user:password or a file of such lines), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
             file=sys.stderr,
         )
-    assistant = Assistant(settings)
+    return start(Assistant(settings), settings, host, port, auth, prevent_thread_lock)
+
+
+def start(
+    assistant: Assistant,
+    settings: Settings,
+    host: str,
+    port: int,
+    auth: list[tuple[str, str]] | None = None,
+    prevent_thread_lock: bool = True,
+):
+    """Build the app and serve it (queue with a concurrency limit, no share link, no analytics)."""
     demo = build_app(assistant, settings)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=64)
-    return demo.launch(
-        server_name=host, server_port=port, share=False, auth=auth, show_error=False,
-        prevent_thread_lock=prevent_thread_lock, css=_CSS, js=_JS, footer_links=[], ssr_mode=False,
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        auth=auth,
+        show_error=False,
+        prevent_thread_lock=prevent_thread_lock,
+        css=_CSS,
+        js=_JS,
+        footer_links=[],
+        ssr_mode=False,
         quiet=prevent_thread_lock,
     )
+    return demo

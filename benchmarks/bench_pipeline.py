@@ -21,11 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.config import Settings  # noqa: E402
 
 QUESTIONS = [
-    "Wie spreche ich Datenschutz im Erstgespräch an?", "How do I approach data protection in a first meeting?",
-    "Was ist ein Erprobungsraum?", "How can I measure the impact of a consultation?",
-    "Welche Rolle spielt der Betriebsrat?", "Can AI be a member of the team?",
-    "Wie gehe ich mit Ängsten der Mitarbeitenden um?", "What do solo self-employed people need?",
-    "Welche kreativen Methoden gibt es?", "Should ethics come up in the first meeting?",
+    "Wie spreche ich Datenschutz im Erstgespräch an?",
+    "How do I approach data protection in a first meeting?",
+    "Was ist ein Erprobungsraum?",
+    "How can I measure the impact of a consultation?",
+    "Welche Rolle spielt der Betriebsrat?",
+    "Can AI be a member of the team?",
+    "Wie gehe ich mit Ängsten der Mitarbeitenden um?",
+    "What do solo self-employed people need?",
+    "Welche kreativen Methoden gibt es?",
+    "Should ethics come up in the first meeting?",
 ]
 
 
@@ -51,9 +56,14 @@ def measure(build, retrieve, ask, n=50):
         a_lat.append((time.perf_counter() - t) * 1000)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"build_s": round(build_s, 2), "retrieve_p50_ms": round(statistics.median(r_lat), 1),
-            "retrieve_p95_ms": round(_pct(r_lat, 95), 1), "ask_p50_ms": round(statistics.median(a_lat), 1),
-            "ask_p95_ms": round(_pct(a_lat, 95), 1), "peak_python_mb": round(peak / 2**20, 1)}
+    return {
+        "build_s": round(build_s, 2),
+        "retrieve_p50_ms": round(statistics.median(r_lat), 1),
+        "retrieve_p95_ms": round(_pct(r_lat, 95), 1),
+        "ask_p50_ms": round(statistics.median(a_lat), 1),
+        "ask_p95_ms": round(_pct(a_lat, 95), 1),
+        "peak_python_mb": round(peak / 2**20, 1),
+    }
 
 
 def main() -> None:
@@ -71,14 +81,21 @@ def main() -> None:
         return Assistant(settings, index=index)
 
     product = measure(build_product, lambda p, q: p.retriever.search(q), lambda p, q: p.ask(q))
-    naive = measure(lambda: NaivePipeline(settings),
-                    lambda p, q: p.collection.query(query_embeddings=[p.embeddings.encode_query(q).tolist()],
-                                                    n_results=4),
-                    lambda p, q: p.ask(q))
+    naive = measure(
+        lambda: NaivePipeline(settings),
+        lambda p, q: p.collection.query(
+            query_embeddings=[p.embeddings.encode_query(q).tolist()], n_results=4
+        ),
+        lambda p, q: p.ask(q),
+    )
     ratios = {k: round(product[k] / naive[k], 2) for k in product if naive[k]}
-    result = {"product": product, "naive": naive, "ratio_product_over_naive": ratios,
-              "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-              "targets": {"retrieve_p50_ms": 30, "ask_p50_ms": 150, "build_s": 60}}
+    result = {
+        "product": product,
+        "naive": naive,
+        "ratio_product_over_naive": ratios,
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "targets": {"retrieve_p50_ms": 30, "ask_p50_ms": 150, "build_s": 60},
+    }
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     (out / "pipeline.json").write_text(json.dumps(result, indent=2))

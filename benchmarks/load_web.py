@@ -22,23 +22,24 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 QUESTIONS = [
-    "Wie spreche ich Datenschutz im Erstgespräch an?", "How can I measure the impact of a consultation?",
-    "Was ist ein Erprobungsraum?", "Can AI be a member of the team?", "Welche Rolle spielt der Betriebsrat?",
+    "Wie spreche ich Datenschutz im Erstgespräch an?",
+    "How can I measure the impact of a consultation?",
+    "Was ist ein Erprobungsraum?",
+    "Can AI be a member of the team?",
+    "Welche Rolle spielt der Betriebsrat?",
 ]
 
 
 def _start_app() -> str:
     from assistant.chain import Assistant
     from assistant.config import Settings
-    from assistant.web import build_app
+    from assistant.web import start
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="load-")))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    demo = build_app(Assistant(settings), settings)
-    demo.queue(default_concurrency_limit=settings.concurrency_limit)
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    start(Assistant(settings), settings, "127.0.0.1", port)
     return f"http://127.0.0.1:{port}/"
 
 
@@ -74,10 +75,16 @@ def main() -> None:
     wall = time.perf_counter() - start
     lat = [x for r in results for x in r[0]]
     errors = sum(r[1] for r in results)
-    report = {"sessions": args.sessions, "questions_each": args.questions, "requests": len(lat),
-              "errors": errors, "p50_ms": round(statistics.median(lat), 1),
-              "p95_ms": round(float(np.percentile(lat, 95)), 1), "wall_s": round(wall, 1),
-              "throughput_rps": round(len(lat) / wall, 2)}
+    report = {
+        "sessions": args.sessions,
+        "questions_each": args.questions,
+        "requests": len(lat),
+        "errors": errors,
+        "p50_ms": round(statistics.median(lat), 1),
+        "p95_ms": round(float(np.percentile(lat, 95)), 1),
+        "wall_s": round(wall, 1),
+        "throughput_rps": round(len(lat) / wall, 2),
+    }
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(report, indent=2))

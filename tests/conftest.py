@@ -44,8 +44,9 @@ def mini_corpus(tmp_path) -> Path:
 
 @pytest.fixture()
 def temp_settings(tmp_path, mini_corpus) -> Settings:
-    return Settings(corpus_dir=mini_corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "var",
-                    collection="test")
+    return Settings(
+        corpus_dir=mini_corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "var", collection="test"
+    )
 
 
 class NetworkAttempt(AssertionError):
@@ -60,8 +61,9 @@ def no_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")
-                                      or self.family == socket.AF_UNIX):
+        if isinstance(host, str) and (
+            host.startswith("127.") or host in ("localhost", "::1") or self.family == socket.AF_UNIX
+        ):
             return real_connect(self, address)
         attempts.append(address)
         raise NetworkAttempt(f"network access attempted: {address!r}")
@@ -79,12 +81,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def web_app(shipped_settings, assistant_core):
     """The web chat running on a free loopback port for API and browser tests."""
-    from assistant.web import _CSS, _JS, build_app
+    from assistant.web import start
 
     port = _free_port()
-    demo = build_app(assistant_core, shipped_settings)
-    demo.queue(default_concurrency_limit=4)
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                css=_CSS, js=_JS, ssr_mode=False, footer_links=[])
+    demo = start(assistant_core, shipped_settings, "127.0.0.1", port)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

@@ -34,13 +34,17 @@ def test_out_of_scope_question_is_declined_plainly(assistant_core):
 
 
 def test_follow_up_is_resolved_against_the_history(assistant_core):
-    history = [{"role": "user", "content": "Wie führe ich in einem KMU eine Reifegrad-Umfrage durch?"},
-               {"role": "assistant", "content": "…"}]
+    history = [
+        {"role": "user", "content": "Wie führe ich in einem KMU eine Reifegrad-Umfrage durch?"},
+        {"role": "assistant", "content": "…"},
+    ]
     question = "Und wie messe ich dann die Wirkung?"
     assert condense(question, history).startswith("Wie führe ich")
     answer = assistant_core.ask(question, history)
     assert "2.3" in answer.retrieval.ranked_section_ids()[:3]
-    assert condense("Was ist ein Erprobungsraum im Detail und wozu dient er genau?", history).startswith("Was")
+    assert condense("Was ist ein Erprobungsraum im Detail und wozu dient er genau?", history).startswith(
+        "Was"
+    )
 
 
 def test_answer_is_short(assistant_core):

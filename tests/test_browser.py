@@ -25,9 +25,17 @@ def page(web_app):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
         pg.goto(web_app)
@@ -46,8 +54,9 @@ def test_ask_cite_click_and_rate(page, shipped_settings):
     _ask(page, "Wie spreche ich Datenschutz im Erstgespräch an?")
     bot = page.locator("#chat .message.bot, #chat [data-testid='bot']").last
     page.wait_for_function(
-        "() => document.querySelector('#sources') && document.querySelector('#sources').innerText.includes('[1]')",
-        timeout=30000)
+        "() => (document.querySelector('#sources')?.innerText || '').includes('[1]')",
+        timeout=30000,
+    )
     assert "[1]" in bot.inner_text()
     sources = page.locator("#sources")
     assert "These 5.1" in sources.inner_text()
@@ -59,7 +68,9 @@ def test_ask_cite_click_and_rate(page, shipped_settings):
     page.wait_for_selector("#src-1.flash", timeout=5000)  # the source was brought into view
 
     page.locator("#chat button[aria-label='Like']").last.click()
-    page.wait_for_function("() => document.querySelector('#feedback-msg').innerText.length > 0", timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelector('#feedback-msg').innerText.length > 0", timeout=10000
+    )
     with sqlite3.connect(Path(shipped_settings.feedback_path)) as db:
         rows = db.execute("SELECT rating, question FROM feedback").fetchall()
     assert (1, "Wie spreche ich Datenschutz im Erstgespräch an?") in rows
@@ -68,8 +79,13 @@ def test_ask_cite_click_and_rate(page, shipped_settings):
 def test_script_in_a_question_is_rendered_as_text(page):
     page.locator("#new-conversation").click()
     page.evaluate("window.__xss = 0")
-    _ask(page, "<script>window.__xss = 1</script> <img src=x onerror='window.__xss=1'> Was ist ein Erprobungsraum?")
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('<script>')", timeout=30000)
+    _ask(
+        page,
+        "<script>window.__xss = 1</script> <img src=x onerror='window.__xss=1'> Was ist ein Erprobungsraum?",
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#chat').innerText.includes('<script>')", timeout=30000
+    )
     assert page.evaluate("window.__xss") == 0
     assert page.locator("#chat script").count() == 0 and page.locator("#chat img[src='x']").count() == 0
     page.screenshot(path=str(ARTIFACTS / "script-as-text.png"), full_page=True)

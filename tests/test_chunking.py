@@ -26,8 +26,18 @@ def test_chunk_ids_are_deterministic_and_carry_metadata():
     second = [c.id for c in chunk_document(parse_markdown(PAPER))]
     assert first == second and len(set(first)) == len(first)
     meta = chunk_document(doc)[0].metadata()
-    for key in ("doc_id", "doc_title", "kind", "section", "section_title", "lang", "source",
-                "char_start", "char_end", "tokens"):
+    for key in (
+        "doc_id",
+        "doc_title",
+        "kind",
+        "section",
+        "section_title",
+        "lang",
+        "source",
+        "char_start",
+        "char_end",
+        "tokens",
+    ):
         assert key in meta
 
 

@@ -15,8 +15,16 @@ def test_ask_json_matches_the_documented_schema(shipped_settings, monkeypatch):
     result = runner.invoke(app, ["ask", "Was ist ein Erprobungsraum?", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) >= {"question", "language", "answer", "citations", "retrieved", "rails", "abstained",
-                         "timings_ms"}
+    assert set(data) >= {
+        "question",
+        "language",
+        "answer",
+        "citations",
+        "retrieved",
+        "rails",
+        "abstained",
+        "timings_ms",
+    }
     assert isinstance(data["answer"], str) and data["language"] == "de" and data["abstained"] is False
     c = data["citations"][0]
     assert set(c) == {"n", "doc_id", "section", "title", "kind", "text", "score"} and c["n"] == 1

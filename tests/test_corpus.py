@@ -8,18 +8,57 @@ from assistant.corpus import load_corpus, parse_markdown
 from .conftest import SEED
 
 PAPER = PROJECT_ROOT / "corpus" / "paper" / "zukunftsthesen-2024.md"
-IDS = ["0", "1", "1.1", "1.2", "1.3", "2", "2.1", "2.2", "2.3", "3", "3.1", "3.2", "3.3",
-       "4", "4.1", "4.2", "4.3", "5", "5.1", "5.2", "5.3", "6", "6.1", "6.2"]
+IDS = [
+    "0",
+    "1",
+    "1.1",
+    "1.2",
+    "1.3",
+    "2",
+    "2.1",
+    "2.2",
+    "2.3",
+    "3",
+    "3.1",
+    "3.2",
+    "3.3",
+    "4",
+    "4.1",
+    "4.2",
+    "4.3",
+    "5",
+    "5.1",
+    "5.2",
+    "5.3",
+    "6",
+    "6.1",
+    "6.2",
+]
 OPENINGS = {
-    "0": "Dieser Text entstand", "1": "Die richtige Balance", "1.1": "Relevant für die KI-Einführung",
-    "1.2": "Im ersten Schritt", "1.3": "Die wirksamste Unterstützung", "2": "Um in der KI-Beratung",
-    "2.1": "Ein zentraler Aspekt", "2.2": "Während der Prozessbegleitung", "2.3": "Es ist wichtig, sich vorab",
-    "3": "Das Thema KI macht", "3.1": "Eine positive Sensibilisierung", "3.2": "Die Rolle der KI",
-    "3.3": "KI kann vielfältige Aufgaben", "4": "Für eine menschzentrierte", "4.1": "Ethische Themen sind kein",
-    "4.2": "Das aufgebrachte Verständnis", "4.3": "Die Arbeitswelt ist oft", "5": "KI lebt von Daten",
-    "5.1": "Das Thema Datenschutz eignet", "5.2": "In der Zusammenarbeit mit den KMU",
-    "5.3": "Es besteht ein Spannungsfeld", "6": "Solo-selbstständige Unternehmerinnen",
-    "6.1": "Inwiefern Solo-Selbständige", "6.2": "Solo-Selbstständige und Kleinst-Unternehmen",
+    "0": "Dieser Text entstand",
+    "1": "Die richtige Balance",
+    "1.1": "Relevant für die KI-Einführung",
+    "1.2": "Im ersten Schritt",
+    "1.3": "Die wirksamste Unterstützung",
+    "2": "Um in der KI-Beratung",
+    "2.1": "Ein zentraler Aspekt",
+    "2.2": "Während der Prozessbegleitung",
+    "2.3": "Es ist wichtig, sich vorab",
+    "3": "Das Thema KI macht",
+    "3.1": "Eine positive Sensibilisierung",
+    "3.2": "Die Rolle der KI",
+    "3.3": "KI kann vielfältige Aufgaben",
+    "4": "Für eine menschzentrierte",
+    "4.1": "Ethische Themen sind kein",
+    "4.2": "Das aufgebrachte Verständnis",
+    "4.3": "Die Arbeitswelt ist oft",
+    "5": "KI lebt von Daten",
+    "5.1": "Das Thema Datenschutz eignet",
+    "5.2": "In der Zusammenarbeit mit den KMU",
+    "5.3": "Es besteht ein Spannungsfeld",
+    "6": "Solo-selbstständige Unternehmerinnen",
+    "6.1": "Inwiefern Solo-Selbständige",
+    "6.2": "Solo-Selbstständige und Kleinst-Unternehmen",
 }
 
 
@@ -74,9 +113,20 @@ def test_digests_cover_every_section_in_both_languages():
 def test_method_notes_name_paper_sections_and_have_both_languages():
     docs = [d for d in load_corpus(PROJECT_ROOT / "corpus") if d.kind == "method"]
     assert len(docs) >= 12
-    required = {"reifegrad-umfrage", "erprobungsraum", "demonstratoren-roadshows", "einzelberatung",
-                "workshops", "sprechstunden", "lego-serious-play", "zirkulaere-fragen",
-                "wertschaetzendes-erkunden", "betriebsrat-schulung", "peer-to-peer", "zielgruppen-ansprache"}
+    required = {
+        "reifegrad-umfrage",
+        "erprobungsraum",
+        "demonstratoren-roadshows",
+        "einzelberatung",
+        "workshops",
+        "sprechstunden",
+        "lego-serious-play",
+        "zirkulaere-fragen",
+        "wertschaetzendes-erkunden",
+        "betriebsrat-schulung",
+        "peer-to-peer",
+        "zielgruppen-ansprache",
+    }
     assert required <= {d.doc_id.removeprefix("method-") for d in docs}
     for doc in docs:
         assert set(doc.meta["sections"]) <= set(IDS)

@@ -16,8 +16,15 @@ from assistant.evals import (
 )
 
 EVALS = PROJECT_ROOT / "evals"
-GOOD = {"id": "x1", "lang": "de", "question": "Was ist ein Erprobungsraum?", "reference_answer": "Ein Raum.",
-        "gold_sections": ["1.3"], "category": "retrieval", "expected_behavior": "answer_with_citations"}
+GOOD = {
+    "id": "x1",
+    "lang": "de",
+    "question": "Was ist ein Erprobungsraum?",
+    "reference_answer": "Ein Raum.",
+    "gold_sections": ["1.3"],
+    "category": "retrieval",
+    "expected_behavior": "answer_with_citations",
+}
 
 
 def _write(tmp_path, rows):
@@ -26,14 +33,17 @@ def _write(tmp_path, rows):
     return path
 
 
-@pytest.mark.parametrize(("bad", "field"), [
-    ({**GOOD, "lang": "fr"}, "lang"),
-    ({**GOOD, "gold_sections": "1.3"}, "gold_sections"),
-    ({**GOOD, "category": "misc"}, "category"),
-    ({k: v for k, v in GOOD.items() if k != "question"}, "question"),
-    ({**GOOD, "category": "followup"}, "history"),
-    ("{not json", "line"),
-])
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({**GOOD, "lang": "fr"}, "lang"),
+        ({**GOOD, "gold_sections": "1.3"}, "gold_sections"),
+        ({**GOOD, "category": "misc"}, "category"),
+        ({k: v for k, v in GOOD.items() if k != "question"}, "question"),
+        ({**GOOD, "category": "followup"}, "history"),
+        ("{not json", "line"),
+    ],
+)
 def test_malformed_lines_name_file_line_and_field(tmp_path, bad, field):
     path = _write(tmp_path, [GOOD, bad])
     with pytest.raises(EvalSetError) as err:
@@ -48,7 +58,9 @@ def test_metrics_on_known_values():
     assert retrieval_metrics([], ["5.1"])["mrr"] == 0
     assert token_f1("a b c", "a b c") == 1.0 and token_f1("a", "b") == 0.0
     assert rouge_l("Datenschutz ist wichtig", "Datenschutz ist wichtig") == pytest.approx(1.0)
-    assert supports("Datenschutz ist ein begleitender Prozess", "… der Datenschutz ist ein begleitender Prozess, der", 0.5)
+    assert supports(
+        "Datenschutz ist ein begleitender Prozess", "… der Datenschutz ist ein begleitender Prozess, der", 0.5
+    )
     assert not supports("Lego Serious Play hilft beim Visualisieren", "Datenschutz ist ein Prozess", 0.7)
 
 
@@ -77,7 +89,12 @@ def test_full_set_covers_every_section_category_and_language():
     langs = Counter(i["lang"] for i in items)
     assert abs(langs["de"] - langs["en"]) <= len(items) * 0.1
     firsts = Counter(i["gold_sections"][0] for i in items if i["gold_sections"])
-    ids = ["0"] + [f"{t}" for t in range(1, 7)] + [f"{t}.{s}" for t in range(1, 6) for s in (1, 2, 3)] + ["6.1", "6.2"]
+    ids = (
+        ["0"]
+        + [f"{t}" for t in range(1, 7)]
+        + [f"{t}.{s}" for t in range(1, 6) for s in (1, 2, 3)]
+        + ["6.1", "6.2"]
+    )
     assert all(firsts[s] >= 2 for s in ids), {s: firsts[s] for s in ids if firsts[s] < 2}
     cats = Counter(i["category"] for i in items)
     for cat in ("decision", "legal", "anthropomorphism", "out_of_scope", "injection", "pii"):

@@ -20,9 +20,12 @@ def test_build_is_idempotent_and_edits_change_only_their_chunks(temp_settings):
     assert _ids(index) == before
 
     method = temp_settings.corpus_dir / "methods" / "erprobungsraum.md"
-    method.write_text(method.read_text(encoding="utf-8").replace("## en", "## en\n\nEin neuer erster Satz.")
-                      .replace("Ein neuer erster Satz.", "A brand-new opening sentence for this note."),
-                      encoding="utf-8")
+    method.write_text(
+        method.read_text(encoding="utf-8")
+        .replace("## en", "## en\n\nEin neuer erster Satz.")
+        .replace("Ein neuer erster Satz.", "A brand-new opening sentence for this note."),
+        encoding="utf-8",
+    )
     index, edited = build_index(temp_settings)
     after = _ids(index)
     assert edited.added >= 1 and edited.removed >= 1
@@ -51,8 +54,11 @@ def test_changed_chunking_settings_trigger_a_rebuild(temp_settings):
 def test_user_documents_are_added_and_removed(temp_settings, tmp_path):
     build_index(temp_settings)
     doc = tmp_path / "notizen.md"
-    doc.write_text("# Unsere Notizen\n\n## Pilotprojekt\n\nDas Pilotprojekt im Lager startet mit einem "
-                   "Erprobungsraum für Bilderkennung. Die Belegschaft wird früh beteiligt.\n", encoding="utf-8")
+    doc.write_text(
+        "# Unsere Notizen\n\n## Pilotprojekt\n\nDas Pilotprojekt im Lager startet mit einem "
+        "Erprobungsraum für Bilderkennung. Die Belegschaft wird früh beteiligt.\n",
+        encoding="utf-8",
+    )
     result = ingest_files(temp_settings, [doc])
     assert not result.errors and result.report.added >= 1
     index = Index(temp_settings)
@@ -66,8 +72,12 @@ def test_user_documents_are_added_and_removed(temp_settings, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("leer.md", b""), ("kaputt.pdf", b"%PDF-1.4 this is not a pdf"), ("bild.png", b"\x89PNG"),
-     ("kaputt.docx", b"PK\x03\x04 nope")],
+    [
+        ("leer.md", b""),
+        ("kaputt.pdf", b"%PDF-1.4 this is not a pdf"),
+        ("bild.png", b"\x89PNG"),
+        ("kaputt.docx", b"PK\x03\x04 nope"),
+    ],
 )
 def test_bad_files_give_a_clear_message_and_leave_the_index_untouched(temp_settings, tmp_path, name, content):
     index, _ = build_index(temp_settings)

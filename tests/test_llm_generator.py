@@ -12,8 +12,13 @@ def test_llm_answer_is_parsed_and_invalid_citations_are_dropped(assistant_core):
     generator = LLMGenerator(model, prompt, assistant_core.store)
     question = "Wie spreche ich Datenschutz im Erstgespräch an?"
     vector = assistant_core.index.embeddings.encode_query(question)
-    request = GenerationRequest(question, "de", vector, assistant_core.retriever.search(question, vector),
-                                exclude=assistant_core.rails.is_instruction_like)
+    request = GenerationRequest(
+        question,
+        "de",
+        vector,
+        assistant_core.retriever.search(question, vector),
+        exclude=assistant_core.rails.is_instruction_like,
+    )
     draft = generator.generate(request)
     assert [s.cites for s in draft.sentences] == [[1], [9]]
     kept = assistant_core.rails.check_output(draft.sentences, {c.n for c in draft.citations})

@@ -21,12 +21,15 @@ def test_personal_data_is_removed(text, secret):
     assert result.changed and secret not in result.text
 
 
-@pytest.mark.parametrize("text", [
-    "Was sagt These 5.1 zum Datenschutz?",
-    "Das Treffen war am 15.05.2024 in Darmstadt.",
-    "Wie führe ich KI in 3 Schritten ein, Version 2.0?",
-    "Die Jahre 2023-2024 waren wichtig für den EU AI Act.",
-    "Wie spreche ich Herrn Müller als Geschäftsführer auf Ängste an?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Was sagt These 5.1 zum Datenschutz?",
+        "Das Treffen war am 15.05.2024 in Darmstadt.",
+        "Wie führe ich KI in 3 Schritten ein, Version 2.0?",
+        "Die Jahre 2023-2024 waren wichtig für den EU AI Act.",
+        "Wie spreche ich Herrn Müller als Geschäftsführer auf Ängste an?",
+    ],
+)
 def test_ordinary_text_is_left_alone(text):
     assert redact(text).text == text
