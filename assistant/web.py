@@ -22,7 +22,7 @@ from .config import Settings
 from .feedback import FeedbackStore
 
 _CSS = """
-#sources { max-height: 70vh; overflow-y: auto; }
+.sources-scroll { max-height: 62vh; overflow-y: auto; padding-right: 4px; }
 .src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
        margin-bottom: 8px; }
 .src.flash { outline: 3px solid var(--color-accent); }
@@ -79,7 +79,7 @@ def sources_html(answer: Answer | None, ui: dict[str, Any]) -> str:
             f"<div class='src-head'>[{c.n}] {html.escape(c.label(answer.language))}</div>"
             f"<div class='src-body'>{body}</div></div>"
         )
-    return "\n".join(parts)
+    return "<div class='sources-scroll'>" + "\n".join(parts) + "</div>"
 
 
 def status_markdown(assistant: Assistant) -> str:
