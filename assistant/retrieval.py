@@ -110,11 +110,14 @@ class HybridRetriever(BaseRetriever):
         )
 
     def cache(self) -> _Cache:
+        """In-memory views, refreshed (with the sentence store) when the index has changed."""
         version = self.index.version()
         with self._lock:
             if self._cache is None or version != self._version:
                 self._cache, self._version = _Cache(self.index), version
-            return self._cache
+        if self.store is not None:
+            self.store.refresh(version)
+        return self._cache
 
     def search(
         self, query: str, query_vector: np.ndarray | None = None, top: int | None = None

@@ -26,8 +26,12 @@ class SentenceStore:
         self._by_section: dict[str, list[dict]] = {}
         self._chunks: dict[str, dict] = {}
 
-    def _load(self) -> None:
-        version = self.index.version()
+    def refresh(self, version: str | None = None) -> None:
+        """Reload if the index changed (called once per request, not per lookup)."""
+        with self._lock:
+            self._load(version or self.index.version())
+
+    def _load(self, version: str) -> None:
         if version == self._version:
             return
         got = self.index.sentences.get(include=["documents", "metadatas", "embeddings"])
@@ -50,15 +54,17 @@ class SentenceStore:
         }
         self._by_section, self._version = by_section, version
 
+    def _ensure_loaded(self) -> None:
+        if not self._version:
+            self.refresh()
+
     def for_section(self, key: str) -> list[dict]:
-        with self._lock:
-            self._load()
-            return self._by_section.get(key, [])
+        self._ensure_loaded()
+        return self._by_section.get(key, [])
 
     def chunk(self, chunk_id: str) -> dict:
-        with self._lock:
-            self._load()
-            return self._chunks[chunk_id]
+        self._ensure_loaded()
+        return self._chunks[chunk_id]
 
     def best_chunk(self, section: str, kind: str, query_vector: np.ndarray) -> dict | None:
         """The chunk of ``kind`` in ``section`` whose sentences best match the query."""
