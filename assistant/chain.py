@@ -52,6 +52,7 @@ class Answer:
     timings_ms: dict[str, float]
     retrieval_query: str = ""
     notices: list[str] = field(default_factory=list)
+    rail_scores: dict[str, float] = field(default_factory=dict)  # classifier and nearest-exemplar
 
     @property
     def text(self) -> str:
@@ -244,6 +245,7 @@ class Assistant:
             },
             retrieval_query=query,
             notices=notices,
+            rail_scores={k: round(v, 4) for k, v in check.scores.items()},
         )
         self._trace(answer)
         return answer
@@ -328,6 +330,7 @@ class Assistant:
             "question": redact(answer.question).text,
             "language": answer.language,
             "rails": [h.to_json() for h in answer.rails],
+            "rail_scores": answer.rail_scores,
             "sections": [
                 s.section or s.key for s in (answer.retrieval.sections[:4] if answer.retrieval else [])
             ],

@@ -151,7 +151,7 @@ class Index:
                 self._reset()
                 report.rebuilt = True
             planned = {d.doc_id: self.chunk(d) for d in docs}
-            existing = self._existing_ids()
+            existing, kinds = self._existing_ids()
             to_add: list[Chunk] = []
             to_remove: list[str] = []
             for doc_id, chunks in planned.items():
@@ -162,7 +162,7 @@ class Index:
                 report.unchanged += len(have & want)
             prune = set(prune_kinds)
             for doc_id, ids in existing.items():
-                if self._kind_of(doc_id) in prune:
+                if kinds.get(doc_id) in prune:
                     to_remove += sorted(ids)
             # Embed everything first: a failure here leaves the index as it was.
             chunk_vecs = self._embed([self._embed_text(c) for c in to_add], progress, "chunks")
@@ -241,17 +241,15 @@ class Index:
                 rows.append((sid, text, meta))
         return rows
 
-    def _existing_ids(self) -> dict[str, set[str]]:
+    def _existing_ids(self) -> tuple[dict[str, set[str]], dict[str, str]]:
+        """Chunk ids per document and each document's kind, as stored now."""
         got = self.chunks.get(include=["metadatas"])
         by_doc: dict[str, set[str]] = {}
-        self._kinds: dict[str, str] = {}
+        kinds: dict[str, str] = {}
         for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
             by_doc.setdefault(str(meta["doc_id"]), set()).add(cid)
-            self._kinds[str(meta["doc_id"])] = str(meta["kind"])
-        return by_doc
-
-    def _kind_of(self, doc_id: str) -> str:
-        return getattr(self, "_kinds", {}).get(doc_id, "")
+            kinds[str(meta["doc_id"])] = str(meta["kind"])
+        return by_doc, kinds
 
     def _touch(self) -> None:
         meta = dict(self.chunks.metadata or {})

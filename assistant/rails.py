@@ -1,10 +1,11 @@
 """Guardrails: input rails (decision, legal, anthropomorphism, out_of_scope, injection, pii),
 retrieved-content neutralisation and output rails. Definitions live in ``prompts/guardrails.yaml``.
 
-Detection is offline and fast: high-precision patterns plus nearest-exemplar similarity with
-the same multilingual embedder the retriever uses (the question is embedded once for both).
-A rail fires on exemplars only when its nearest exemplar is close enough (``threshold``) AND
-clearly closer than the nearest ordinary consultant question (``margin``).
+Detection is offline and fast: high-precision patterns, plus a classifier trained on the
+exemplars (``rail_classifier.py``) over the same multilingual embedding the retriever uses (the
+question is embedded once for both). A rail fires on a pattern, or when the classifier's
+probability reaches the rail's calibrated ``threshold``. The nearest-exemplar similarities are
+kept in the check's scores and written to the trace log.
 """
 
 from __future__ import annotations
@@ -77,7 +78,6 @@ class Rail:
     cite: list[str]
     response: dict[str, str]
     threshold: float
-    margin: float
 
 
 class Rails:
@@ -108,7 +108,6 @@ class Rails:
                     cite=[str(c) for c in spec.get("cite", [])],
                     response={k: v.strip() for k, v in spec["response"].items()},
                     threshold=float(spec.get("threshold", 0.5)),
-                    margin=0.0,
                 )
             except (KeyError, re.error, TypeError) as exc:
                 raise RailsConfigError(f"{path}: rail '{name}' is malformed ({exc}).") from exc

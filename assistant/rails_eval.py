@@ -124,6 +124,7 @@ def calibrate(
 
     rails = assistant.rails
     texts, owners, vectors = rails._texts, list(rails._owners), rails._vectors
+    features = rails._model_texts  # what the classifier sees (redacted, no placeholders)
     unique = sorted(set(texts))
     fold_of = {t: i % folds for i, t in enumerate(unique)}
     scores = {name: np.zeros(len(texts)) for name in rails.rails}
@@ -131,10 +132,10 @@ def calibrate(
         train = [i for i, t in enumerate(texts) if fold_of[t] != fold]
         test = [i for i, t in enumerate(texts) if fold_of[t] == fold]
         clf = RailClassifier(list(rails.rails)).fit(
-            [texts[i] for i in train], [owners[i] for i in train], vectors[train]
+            [features[i] for i in train], [owners[i] for i in train], vectors[train]
         )
         for i in test:
-            for name, p in clf.predict(texts[i], vectors[i]).items():
+            for name, p in clf.predict(features[i], vectors[i]).items():
                 scores[name][i] = p
     labels: dict[str, set[str]] = {}
     for text, owner in zip(texts, owners, strict=True):
