@@ -8,10 +8,17 @@ KIND_LABELS = {
     "de": {
         "paper": "Papier",
         "digest": "Zusammenfassung",
+        "question": "Beispielfrage",
         "method": "Methodennotiz",
         "user": "eigenes Dokument",
     },
-    "en": {"paper": "paper", "digest": "digest", "method": "method note", "user": "own document"},
+    "en": {
+        "paper": "paper",
+        "digest": "digest",
+        "method": "method note",
+        "question": "example question",
+        "user": "own document",
+    },
 }
 SECTION_WORD = {"de": ("Einleitung", "These"), "en": ("Introduction", "Thesis")}
 

@@ -10,8 +10,11 @@ from typing import Any, Literal
 
 import yaml
 
-Kind = Literal["paper", "digest", "method", "user"]
-KINDS: tuple[str, ...] = ("paper", "digest", "method", "user")
+Kind = Literal["paper", "digest", "method", "question", "user"]
+KINDS: tuple[str, ...] = ("paper", "digest", "method", "question", "user")
+# Kinds that are sources a consultant can cite; "question" documents only help the search.
+CITABLE_KINDS: tuple[str, ...] = ("paper", "digest", "method", "user")
+SHIPPED_KINDS: tuple[str, ...] = ("paper", "digest", "method", "question")
 USER_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx")
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -75,8 +78,8 @@ def parse_markdown(path: Path, raw: str | None = None) -> Document:
     raw = path.read_text(encoding="utf-8") if raw is None else raw
     meta, body_start = _split_front_matter(raw, path)
     kind = meta.get("kind")
-    if kind not in ("paper", "digest", "method"):
-        raise CorpusError(f"{path}: front matter needs 'kind' of paper, digest or method.")
+    if kind not in SHIPPED_KINDS:
+        raise CorpusError(f"{path}: front matter needs 'kind' of {', '.join(SHIPPED_KINDS)}.")
     doc_id = str(meta.get("doc_id") or path.stem)
     title = str(meta.get("title") or doc_id)
     editorial = {str(s) for s in meta.get("editorial_titles", [])}
@@ -97,7 +100,9 @@ def parse_markdown(path: Path, raw: str | None = None) -> Document:
         for head, text, start in _sections_between(raw, heads):
             sid = head.group(1)
             sections.append(
-                Section(sid, head.group(2), text, lang, start, sid in editorial or kind == "digest")
+                Section(
+                    sid, head.group(2), text, lang, start, sid in editorial or kind in ("digest", "question")
+                )
             )
     if not sections:
         raise CorpusError(f"{path}: no sections found (expected '## <id> <title>' headings).")

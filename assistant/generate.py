@@ -17,6 +17,7 @@ import numpy as np
 
 from .citations import AnswerSentence, Citation
 from .config import Settings
+from .corpus import CITABLE_KINDS
 from .retrieval import RetrievalResult, SectionHit
 from .store import SentenceStore
 
@@ -109,7 +110,7 @@ class ExtractiveGenerator:
         for rank, section in enumerate(sections):
             for row in self.store.for_section(section.key):
                 meta = row["meta"]
-                if meta["lang"] != lang or not _usable(row["text"]):
+                if meta["kind"] not in CITABLE_KINDS or meta["lang"] != lang or not _usable(row["text"]):
                     continue
                 if request.exclude and request.exclude(row["text"]):
                     continue
@@ -196,7 +197,7 @@ class LLMGenerator:
     def _context(self, request: GenerationRequest) -> tuple[Draft, str]:
         draft, lines = Draft(), []
         for section in request.retrieval.sections[:4]:
-            for chunk in section.chunks[:2]:
+            for chunk in [c for c in section.chunks if c.meta["kind"] in CITABLE_KINDS][:2]:
                 if request.exclude and request.exclude(chunk.text):
                     continue
                 n = draft.cite({"id": chunk.id, "text": chunk.text, "meta": chunk.meta}, section.score)

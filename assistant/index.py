@@ -23,7 +23,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
-from .corpus import Document, load_corpus, parse_markdown
+from .corpus import SHIPPED_KINDS, Document, load_corpus, parse_markdown
 from .embeddings import ChromaEmbeddingAdapter, get_embeddings
 
 SCHEMA_VERSION = "2"
@@ -325,7 +325,7 @@ def build_index(settings: Settings, progress: Progress | None = None) -> tuple[I
     index = Index(settings)
     rebuilding = index.stale
     corpus = load_corpus(settings.corpus_dir)
-    report = index.sync_documents(corpus, prune_kinds=("paper", "digest", "method"), progress=progress)
+    report = index.sync_documents(corpus, prune_kinds=SHIPPED_KINDS, progress=progress)
     if rebuilding:
         saved = load_saved_user_documents(settings)
         if saved:

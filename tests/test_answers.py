@@ -51,3 +51,12 @@ def test_answer_is_short(assistant_core):
     answer = assistant_core.ask("Welche Rolle spielt der Betriebsrat?")
     guidance = [s for s in answer.sentences if s.role in ("guidance", "quote")]
     assert 1 <= len(guidance) <= assistant_core.settings.max_answer_sentences + 1
+
+
+def test_search_questions_help_retrieval_but_are_never_cited(assistant_core):
+    for question in (
+        "Wie messe ich, ob meine Beratung etwas bewirkt hat?",
+        "What do solo self-employed need?",
+    ):
+        answer = assistant_core.ask(question)
+        assert answer.citations and all(c.kind != "question" for c in answer.citations)

@@ -131,3 +131,14 @@ def test_method_notes_name_paper_sections_and_have_both_languages():
     for doc in docs:
         assert set(doc.meta["sections"]) <= set(IDS)
         assert sorted(s.lang for s in doc.sections) == ["de", "en"]
+
+
+def test_search_questions_cover_every_section_and_are_marked_editorial():
+    docs = {d.doc_id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
+    for lang in ("de", "en"):
+        doc = docs[f"questions-{lang}"]
+        assert doc.kind == "question" and doc.meta["editorial"] is True
+        assert [s.id for s in doc.sections] == IDS
+        for s in doc.sections:
+            lines = [line for line in s.text.splitlines() if line.strip()]
+            assert len(lines) == 7 and all(x.startswith("- ") and x.endswith("?") for x in lines)
