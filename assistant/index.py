@@ -167,7 +167,10 @@ class Index:
             # Embed everything first: a failure here leaves the index as it was.
             chunk_vecs = self._embed([self._embed_text(c) for c in to_add], progress, "chunks")
             sent_rows = self._sentence_rows(to_add)
-            sent_vecs = self._embed([r[1] for r in sent_rows], progress, "sentences")
+            # Overlapping chunks share sentences: embed each distinct text once.
+            unique = list(dict.fromkeys(r[1] for r in sent_rows))
+            by_text = dict(zip(unique, self._embed(unique, progress, "sentences"), strict=True))
+            sent_vecs = [by_text[r[1]] for r in sent_rows]
             if to_add:
                 self.chunks.upsert(
                     ids=[c.id for c in to_add],

@@ -189,9 +189,8 @@ class HybridRetriever(BaseRetriever):
         restate general practice and would otherwise lift any section they are attached to.
         """
         for section in sections:
-            rows = [r for r in self.store.for_section(section.key) if r["meta"]["kind"] != "method"]
-            if rows:
-                best = max(float(r["vec"] @ qv) for r in rows)
+            best = self.store.best_similarity(section.key, qv)
+            if best is not None:
                 section.score = (1 - self.sentence_weight) * section.score + self.sentence_weight * best
         return sorted(sections, key=lambda s: s.score, reverse=True)
 

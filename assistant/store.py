@@ -25,6 +25,7 @@ class SentenceStore:
         self._version = ""
         self._by_section: dict[str, list[dict]] = {}
         self._chunks: dict[str, dict] = {}
+        self._matrices: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def refresh(self, version: str | None = None) -> None:
         """Reload if the index changed (called once per request, not per lookup)."""
@@ -52,6 +53,10 @@ class SentenceStore:
                 chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or [], strict=False
             )
         }
+        self._matrices = {
+            key: (np.vstack([r["vec"] for r in rows]), np.array([r["meta"]["kind"] for r in rows]))
+            for key, rows in by_section.items()
+        }
         self._by_section, self._version = by_section, version
 
     def _ensure_loaded(self) -> None:
@@ -61,6 +66,16 @@ class SentenceStore:
     def for_section(self, key: str) -> list[dict]:
         self._ensure_loaded()
         return self._by_section.get(key, [])
+
+    def best_similarity(self, key: str, query_vector: np.ndarray, skip_kind: str = "method") -> float | None:
+        """Highest cosine between the query and any sentence of a section (one matrix product)."""
+        self._ensure_loaded()
+        entry = self._matrices.get(key)
+        if entry is None:
+            return None
+        matrix, kinds = entry
+        mask = kinds != skip_kind
+        return float((matrix[mask] @ query_vector).max()) if mask.any() else None
 
     def chunk(self, chunk_id: str) -> dict:
         self._ensure_loaded()
