@@ -72,7 +72,10 @@ _MIN_WORDS = 6
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+\.)\s")
 # Sentences opening with a pronoun lean on the sentence before them; alone they read oddly.
-_DANGLING = re.compile(r"^(Sie|Diese[rsm]?|Dies|Das|Es|Hier|Dabei|Dazu|They|This|These|It|Here)\b")
+_DANGLING = re.compile(
+    r"^(Sie|Diese[rsm]?|Dies|Das|Es|Hier|Dabei|Dazu|Dementsprechend|Deshalb|Daher|Somit|Folglich|Allerdings|"
+    r"Zudem|Außerdem|Noch einmal|They|This|These|It|Here|Therefore|However|Also|Moreover)\b"
+)
 
 
 def _usable(text: str) -> bool:

@@ -82,12 +82,15 @@ def sources_html(answer: Answer | None, ui: dict[str, Any]) -> str:
     return "<div class='sources-scroll'>" + "\n".join(parts) + "</div>"
 
 
-def status_markdown(assistant: Assistant) -> str:
+def status_markdown(assistant: Assistant, ui: dict[str, Any]) -> str:
     status = assistant.index.status()
-    kinds = ", ".join(f"{k}: {v}" for k, v in status.chunks_by_kind.items())
-    return (
-        f"**Index:** {len(status.documents)} Dokumente · {status.total_chunks} Abschnitte ({kinds}) · "
-        f"Modell `{status.model}` · Stand {status.built_at}"
+    kinds = ", ".join(f"{ui['kinds'].get(k, k)}: {v}" for k, v in status.chunks_by_kind.items())
+    return ui["status"].format(
+        docs=len(status.documents),
+        chunks=status.total_chunks,
+        kinds=kinds,
+        model=status.model,
+        built=status.built_at,
     )
 
 
@@ -180,12 +183,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         store.set_comment(rated[-1]["feedback_id"], comment or "")
         return ui["feedback_thanks"], ""
 
-    def on_upload(files, progress=gr.Progress()):
+    def on_upload(files, lang: str, progress=gr.Progress()):
         from .ingest import ingest_files
 
+        ui = texts["en" if lang == "English" else "de"]
         paths = [Path(f if isinstance(f, str) else f.name) for f in (files or [])]
         if not paths:
-            return "Keine Datei ausgewählt. / No file selected.", status_markdown(assistant)
+            return "Keine Datei ausgewählt. / No file selected.", status_markdown(assistant, ui)
 
         def report(done, total, what):
             progress((done, total), desc=f"Einbetten ({what})")
@@ -193,7 +197,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         result = ingest_files(settings, paths, progress=report, index=assistant.index)
         lines = [f"✅ {html.escape(d.path)}" for d in result.documents]
         lines += [f"⚠️ {html.escape(name)}: {html.escape(msg)}" for name, msg in result.errors.items()]
-        return "\n\n".join(lines), status_markdown(assistant)
+        return "\n\n".join(lines), status_markdown(assistant, ui)
 
     def on_language(lang: str):
         ui = texts["en" if lang == "English" else "de"]
@@ -205,6 +209,10 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             gr.update(value=ui["new"]),
             gr.update(label=ui["feedback_comment"]),
             gr.update(value=ui["feedback_send"]),
+            f"### {ui['sources']}",
+            status_markdown(assistant, ui),
+            gr.update(label=ui["upload"]),
+            gr.update(value=ui["upload_button"]),
         )
 
     de = texts["de"]
@@ -245,10 +253,10 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     comment_send = gr.Button(de["feedback_send"], size="sm", scale=1, elem_id="comment-send")
                 feedback_msg = gr.Markdown(elem_id="feedback-msg")
             with gr.Column(scale=2):
-                gr.Markdown(f"### {de['sources']}")
+                sources_head = gr.Markdown(f"### {de['sources']}")
                 sources = gr.HTML(sources_html(None, de), elem_id="sources")
-                status = gr.Markdown(status_markdown(assistant), elem_id="index-status")
-                with gr.Accordion(de["upload"], open=False):
+                status = gr.Markdown(status_markdown(assistant, de), elem_id="index-status")
+                with gr.Accordion(de["upload"], open=False) as upload_box:
                     upload = gr.File(
                         file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"], elem_id="upload"
                     )
@@ -263,11 +271,23 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         comment_send.click(
             on_comment, [comment, answers, lang], [feedback_msg, comment], api_visibility="private"
         )
-        upload_btn.click(on_upload, [upload], [upload_msg, status], api_visibility="private")
+        upload_btn.click(on_upload, [upload, lang], [upload_msg, status], api_visibility="private")
         lang.change(
             on_language,
             [lang],
-            [header, notice, box, send, new, comment, comment_send],
+            [
+                header,
+                notice,
+                box,
+                send,
+                new,
+                comment,
+                comment_send,
+                sources_head,
+                status,
+                upload_box,
+                upload_btn,
+            ],
             api_visibility="private",
         )
         gr.api(chat_api, api_name="chat")
