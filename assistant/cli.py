@@ -263,11 +263,14 @@ def rails_eval(labelled: Path) -> None:
 
 
 @rails_app.command("calibrate")
-def rails_calibrate(labelled: Path) -> None:
+def rails_calibrate(
+    labelled: Path,
+    max_fp: Annotated[float, typer.Option(help="Erlaubter Fehlalarm-Anteil je Guardrail")] = 0.01,
+) -> None:
     """Schwellen aus einem Entwicklungs-Set vorschlagen (nie aus dem Test-Set)."""
     from .rails_eval import calibrate, load_labelled
 
-    out.print(json.dumps(calibrate(_assistant(), load_labelled(labelled)), indent=2))
+    out.print(json.dumps(calibrate(_assistant(), load_labelled(labelled), max_fp_share=max_fp), indent=2))
 
 
 @feedback_app.command("export")
