@@ -189,7 +189,8 @@ class Assistant:
         explicit_oos = any(h.name == "out_of_scope" and h.via != "retrieval" for h in hits)
         guarded = names & {"decision", "legal", "anthropomorphism"}
         if guarded and not explicit_oos:
-            retrieval = self._with_rail_sections(retrieval, guarded, vector)
+            ranked = [h.name for h in sorted(hits, key=lambda h: -h.score) if h.name in guarded]
+            retrieval = self._with_rail_sections(retrieval, list(dict.fromkeys(ranked)), vector)
 
         sentences: list[AnswerSentence] = []
         draft = Draft()
@@ -262,7 +263,7 @@ class Assistant:
             )
         return question
 
-    def _with_rail_sections(self, retrieval: RetrievalResult, names: set[str], vector) -> RetrievalResult:
+    def _with_rail_sections(self, retrieval: RetrievalResult, names: list[str], vector) -> RetrievalResult:
         """Put the sections a fired rail stands on (e.g. 3.3 for decisions) first in the ranking.
 
         When a rail fires, the guidance that governs the answer is known: it is the section the
@@ -271,9 +272,8 @@ class Assistant:
         from .retrieval import ChunkHit, SectionHit
 
         wanted: list[str] = []
-        for name in ("decision", "legal", "anthropomorphism"):
-            if name in names:
-                wanted += [s for s in self.rails.rails[name].cite if s not in wanted]
+        for name in names:  # most confident rail first
+            wanted += [s for s in self.rails.rails[name].cite if s not in wanted]
         front = []
         existing = {s.key: s for s in retrieval.sections}
         for section in wanted:
