@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     max_answer_sentences: int = 4
-    abstain_threshold: float = 0.825  # below every ordinary question of both dev sets (README "Calibration")
+    abstain_threshold: float = 0.825  # below every ordinary question of the dev sets (README "Calibration")
     # Retrieval evidence this strong overrides an out-of-scope signal (above every
     # out-of-scope development question's score; README "Calibration").
     covered_threshold: float = 0.88
