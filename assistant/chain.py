@@ -211,6 +211,7 @@ class Assistant:
                 retrieval,
                 self.settings.max_answer_sentences,
                 exclude=self.rails.is_instruction_like,
+                sanitize=self.rails.neutralise,
             )
             generated = self.generator.generate(request)
             sentences += self._merge(generated, draft)

@@ -30,6 +30,7 @@ class GenerationRequest:
     retrieval: RetrievalResult
     max_sentences: int = 4
     exclude: Any = None  # callable(text) -> bool: sentences never to use (instruction-like)
+    sanitize: Any = None  # callable(text) -> text: neutralise instructions before a model sees them
 
 
 @dataclass
@@ -201,10 +202,9 @@ class LLMGenerator:
         draft, lines = Draft(), []
         for section in request.retrieval.sections[:4]:
             for chunk in [c for c in section.chunks if c.meta["kind"] in CITABLE_KINDS][:2]:
-                if request.exclude and request.exclude(chunk.text):
-                    continue
+                text = request.sanitize(chunk.text) if request.sanitize else chunk.text
                 n = draft.cite({"id": chunk.id, "text": chunk.text, "meta": chunk.meta}, section.score)
-                lines.append(f"[{n}] ({chunk.meta.get('section') or chunk.meta['doc_title']}) {chunk.text}")
+                lines.append(f"[{n}] ({chunk.meta.get('section') or chunk.meta['doc_title']}) {text}")
         return draft, "\n\n".join(lines)
 
     def stream_text(self, request: GenerationRequest) -> tuple[Draft, Iterator[str]]:
