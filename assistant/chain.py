@@ -218,16 +218,9 @@ class Assistant:
         elif "out_of_scope" in names or "injection" not in names:
             sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
         if answerable and self.rails.needs_reminder(check.question, check):
-            template = self.rails.reminder[lang]
-            slots.update(
-                self._cite_sections(Rails.cite_slots(template) or self.rails.reminder_cite, vector, draft)
-            )
-            reminder = Rails.fill(template, slots)
-            for s in reminder:
-                s.role = "reminder"
-                if not s.cites and self.rails.reminder_cite[0] in slots:
-                    s.cites = [slots[self.rails.reminder_cite[0]]]
-            sentences += reminder
+            cites = self._cite_sections(self.rails.reminder_cite[:1], vector, draft)
+            text = " ".join(self.rails.reminder[lang].split())
+            sentences.append(AnswerSentence(text, list(cites.values()), "reminder"))
         sentences = self.rails.check_output(sentences, {c.n for c in draft.citations})
         sentences, citations = _renumber(sentences, draft.citations)
         t_end = time.perf_counter()
@@ -281,10 +274,11 @@ class Assistant:
             if section in existing:
                 front.append(existing.pop(section))
                 continue
-            chunk = self.store.best_chunk(section, "paper", vector)
-            if chunk is None:
+            found = self.store.best_chunk(section, "paper", vector)
+            if found is None:
                 continue
-            hit = ChunkHit(chunk["id"], chunk["text"], chunk["meta"], float(vector @ vector))
+            chunk, score = found
+            hit = ChunkHit(chunk["id"], chunk["text"], chunk["meta"], score)
             front.append(
                 SectionHit(section, section, str(chunk["meta"].get("section_title", "")), 0.0, 0.0, [hit])
             )
@@ -296,9 +290,9 @@ class Assistant:
     def _cite_sections(self, sections: list[str], vector, draft: Draft) -> dict[str, int]:
         numbers = {}
         for section in sections:
-            chunk = self.store.best_chunk(section, "paper", vector)
-            if chunk is not None:
-                numbers[section] = draft.cite(chunk, float(vector @ vector))
+            found = self.store.best_chunk(section, "paper", vector)
+            if found is not None:
+                numbers[section] = draft.cite(*found)
         return numbers
 
     @staticmethod
@@ -322,7 +316,7 @@ class Assistant:
                 draft.cite(chunk, c.score, h)
             mapping[c.n] = n
         for s in generated.sentences:
-            s.cites = [mapping[n] for n in s.cites if n in mapping] or ([-1] if s.cites else [])
+            s.cites = [mapping[n] for n in s.cites if n in mapping]
         return generated.sentences
 
     def _trace(self, answer: Answer) -> None:

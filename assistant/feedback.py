@@ -74,6 +74,13 @@ class FeedbackStore:
         with self._lock, self._connect() as db:
             db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (redact(comment).text[:2000], row_id))
 
+    def get(self, row_id: int) -> dict | None:
+        """One stored row, as exported."""
+        with self._connect() as db:
+            cur = db.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback WHERE id = ?", (row_id,))
+            row = cur.fetchone()
+        return dict(zip(COLUMNS, row, strict=True)) if row else None
+
     def rows(self) -> list[dict]:
         with self._connect() as db:
             cur = db.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id")

@@ -23,7 +23,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
-from .corpus import SHIPPED_KINDS, Document, load_corpus, parse_markdown
+from .corpus import SHIPPED_KINDS, Document, load_corpus
 from .embeddings import ChromaEmbeddingAdapter, get_embeddings
 
 SCHEMA_VERSION = "2"
@@ -341,7 +341,6 @@ __all__ = [
     "IndexStatus",
     "SyncReport",
     "build_index",
-    "parse_markdown",
     "save_user_document",
     "load_saved_user_documents",
 ]

@@ -81,10 +81,10 @@ class SentenceStore:
         self._ensure_loaded()
         return self._chunks[chunk_id]
 
-    def best_chunk(self, section: str, kind: str, query_vector: np.ndarray) -> dict | None:
-        """The chunk of ``kind`` in ``section`` whose sentences best match the query."""
+    def best_chunk(self, section: str, kind: str, query_vector: np.ndarray) -> tuple[dict, float] | None:
+        """The chunk of ``kind`` in ``section`` whose sentences best match the query, and that match."""
         rows = [r for r in self.for_section(section) if r["meta"]["kind"] == kind]
         if not rows:
             return None
-        best = max(rows, key=lambda r: float(r["vec"] @ query_vector))
-        return self.chunk(best["meta"]["chunk_id"])
+        score, best = max(((float(r["vec"] @ query_vector), r) for r in rows), key=lambda x: x[0])
+        return self.chunk(best["meta"]["chunk_id"]), score

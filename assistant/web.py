@@ -116,9 +116,15 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         if not message:
             yield chat, answers, gr.update(), ""
             return
+        # The chat holds exactly one (question, answer) pair per record, so the history the
+        # core resolves follow-ups against comes straight from the records (already redacted).
         history = [
-            {"role": m["role"], "content": a["question"] if m["role"] == "user" else a["answer"]}
-            for m, a in _pairs(chat, answers)
+            turn
+            for a in answers
+            for turn in (
+                {"role": "user", "content": a["question"]},
+                {"role": "assistant", "content": a["answer"]},
+            )
         ]
         try:
             stream = assistant.stream(message, history)
@@ -150,7 +156,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 ]
                 yield chat, answers + [record], sources_html(answer, texts[answer.language]), ""
         except UserInputError as exc:
-            yield chat + [{"role": "assistant", "content": escape_md(str(exc))}], answers, gr.update(), ""
+            gr.Warning(str(exc))  # shown as a notice; the chat keeps its question/answer pairs
+            yield chat, answers, gr.update(), message
 
     def chat_api(message: str, history: list[dict] | None = None) -> str:
         """Answer one message; returns the answer text with [n] citations and the source list."""
@@ -292,16 +299,6 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         )
         gr.api(chat_api, api_name="chat")
     return demo
-
-
-def _pairs(chat: list[dict], answers: list[dict]):
-    """(message, record) pairs of the visible chat, for the history passed to the core."""
-    out = []
-    for i, message in enumerate(chat):
-        record = answers[i // 2] if i // 2 < len(answers) else None
-        if record is not None and message.get("role") in ("user", "assistant"):
-            out.append((message, record))
-    return out
 
 
 def _is_loopback(host: str) -> bool:
