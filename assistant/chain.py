@@ -176,21 +176,26 @@ class Assistant:
         top = retrieval.sections[0].score if retrieval.sections else 0.0
         confident = top >= self.settings.abstain_threshold
         hits = list(check.hits)
-        if top >= self.settings.covered_threshold:
-            # "Out of scope" means the guidance does not cover it; strong evidence says it does.
-            hits = [h for h in hits if h.name != "out_of_scope"]
+        if query != check.search:
+            # An elliptic follow-up ("And later on?") is judged with its context: a classifier
+            # signal on the bare fragment must hold for the resolved question too.
+            hits = [
+                h
+                for h in hits
+                if h.via != "exemplar" or h.name == "injection"
+                or self.rails.classifier_fires(h.name, query, vector)
+            ]
         if not confident and not any(h.name == "out_of_scope" for h in hits):
             guarded = {"decision", "legal", "anthropomorphism", "injection"} & set(check.names)
             if not guarded:
                 hits.append(RailHit("out_of_scope", top, ACTIONS["out_of_scope"], "retrieval"))
         names = {h.name for h in hits}
-        # An explicit out-of-scope signal (classifier or pattern, without strong evidence)
-        # wins over the other rails: "not in the sources" is said plainly.
+        # An explicit out-of-scope signal (classifier or pattern) wins over the other rails:
+        # "not in the sources" is said plainly. Other rails answer with their stance (the
+        # template cites the sections it stands on) and then help with the underlying need,
+        # from what retrieval found for the question itself.
         explicit_oos = any(h.name == "out_of_scope" and h.via != "retrieval" for h in hits)
         guarded = names & {"decision", "legal", "anthropomorphism"}
-        if guarded and not explicit_oos:
-            ranked = [h.name for h in sorted(hits, key=lambda h: -h.score) if h.name in guarded]
-            retrieval = self._with_rail_sections(retrieval, list(dict.fromkeys(ranked)), vector)
 
         sentences: list[AnswerSentence] = []
         draft = Draft()
@@ -256,36 +261,6 @@ class Assistant:
                 f"Bitte kürzen. / The question is too long (max {MAX_QUESTION_CHARS} characters)."
             )
         return question
-
-    def _with_rail_sections(self, retrieval: RetrievalResult, names: list[str], vector) -> RetrievalResult:
-        """Put the sections a fired rail stands on (e.g. 3.3 for decisions) first in the ranking.
-
-        When a rail fires, the guidance that governs the answer is known: it is the section the
-        rail cites. The topical matches of the question follow.
-        """
-        from .retrieval import ChunkHit, SectionHit
-
-        wanted: list[str] = []
-        for name in names:  # most confident rail first
-            wanted += [s for s in self.rails.rails[name].cite if s not in wanted]
-        front = []
-        existing = {s.key: s for s in retrieval.sections}
-        for section in wanted:
-            if section in existing:
-                front.append(existing.pop(section))
-                continue
-            found = self.store.best_chunk(section, "paper", vector)
-            if found is None:
-                continue
-            chunk, score = found
-            hit = ChunkHit(chunk["id"], chunk["text"], chunk["meta"], score)
-            front.append(
-                SectionHit(section, section, str(chunk["meta"].get("section_title", "")), 0.0, 0.0, [hit])
-            )
-        top = retrieval.sections[0].score if retrieval.sections else 0.0
-        for i, s in enumerate(front):
-            s.score = max(s.score, top + 0.001 * (len(front) - i))
-        return RetrievalResult(retrieval.query, front + list(existing.values()))
 
     def _cite_sections(self, sections: list[str], vector, draft: Draft) -> dict[str, int]:
         numbers = {}

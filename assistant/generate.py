@@ -239,7 +239,12 @@ def parse_cited_text(text: str) -> list[AnswerSentence]:
 def make_generator(settings: Settings, store: SentenceStore) -> Generator:
     """The configured generator; LLM backends are optional extras (``pip install '.[llm]'``)."""
     if settings.generator == "extractive":
-        return ExtractiveGenerator(store, settings.mmr_lambda)
+        return ExtractiveGenerator(
+            store,
+            settings.mmr_lambda,
+            section_window=settings.answer_section_window,
+            max_sections=settings.answer_max_sections,
+        )
     prompt = (settings.prompts_dir / "answer.md").read_text(encoding="utf-8")
     try:
         if settings.generator == "openai":

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.U)
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.I)
 # Phone numbers: +49 / 0049 / 0 prefixes, spaces, slashes, dashes, brackets; at least 7 digits.
-PHONE = re.compile(r"(?<![\w.])(?:\+|00)?\d[\d\s/().-]{5,}\d(?![\w.])")
+PHONE = re.compile(r"(?<![\w.(])\(?(?:\+|00)?\d[\d\s/().-]{5,}\d(?!\w|\.\d)")
 _NAME = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
 PERSON = re.compile(rf"\b(?:Herr|Herrn|Frau|Hr\.|Fr\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.)\s+(?:{_NAME}\s+)?{_NAME}")
 # "Kontakt: Anna Schmidt," / "contact Anna Schmidt (" — a full name right next to contact data.

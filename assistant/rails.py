@@ -34,6 +34,7 @@ ACTIONS = {
 _CITE_SLOT = re.compile(r"\{cite:([0-9.]+)\}")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,30} entfernt\]")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 
 
 class RailsConfigError(ValueError):
@@ -113,6 +114,10 @@ class Rails:
                 raise RailsConfigError(f"{path}: rail '{name}' is malformed ({exc}).") from exc
         self.ordinary = [*raw.get("ordinary", {}).get("de", []), *raw.get("ordinary", {}).get("en", [])]
         self._extend_from_files(raw.get("exemplar_files", []))
+        # Hand-labelled negatives (YAML + development files) set the calibration budget; the
+        # example questions below only widen what the classifier knows as ordinary.
+        self.labelled_ordinary = set(self.ordinary)
+        self.ordinary.extend(self._bullet_questions(raw.get("ordinary_question_files", [])))
         self.pii_notice = raw["pii"]["notice"]
         reminder = raw["people_decide_reminder"]
         self.reminder = {k: reminder[k].strip() for k in ("de", "en")}
@@ -121,6 +126,9 @@ class Rails:
         out = raw.get("output", {})
         self.forbidden = [re.compile(p, re.I) for p in out.get("forbidden_claims", [])]
         self.negations = re.compile(out.get("negation", r"\b(nicht|kein\w*|not|no|never|nie)\b"), re.I)
+        source = raw.get("source_question", {})
+        self.source_patterns = [re.compile(p, re.I) for p in source.get("patterns", [])]
+        self.source_exempt = set(source.get("classifier_exempt", []))
         hidden = raw.get("hidden_instructions", {})
         self.hidden = [re.compile(p, re.I | re.S) for p in hidden.get("strip", [])]
         self.instruction_like = [re.compile(p, re.I) for p in hidden.get("instruction_like", [])]
@@ -147,6 +155,20 @@ class Rails:
                     self.rails[label].exemplars.append(item["text"])
                 if not item["labels"]:
                     self.ordinary.append(item["text"])
+
+    def _bullet_questions(self, files: list[str]) -> list[str]:
+        """Ordinary consultant questions from the corpus' example-question files (Markdown bullets)."""
+        out = []
+        for name in files:
+            path = (self.path.parent / name).resolve()
+            if not path.is_file():
+                raise RailsConfigError(f"{self.path}: ordinary question file {name} not found.")
+            out += [
+                line[2:].strip()
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("- ") and line[2:].strip()
+            ]
+        return out
 
     # --- exemplar vectors (embedded once, cached on disk by content hash) --------------
 
@@ -207,8 +229,8 @@ class Rails:
 
     @staticmethod
     def search_text(text: str) -> str:
-        """Text for embedding and classification: redaction placeholders carry no meaning."""
-        return re.sub(r"\s{2,}", " ", _PLACEHOLDER.sub(" ", text)).strip()
+        """Text for embedding and classification: placeholders and markup tags carry no meaning."""
+        return re.sub(r"\s{2,}", " ", _TAG.sub(" ", _PLACEHOLDER.sub(" ", text))).strip()
 
     def check_input(self, question: str, vector_of, leave_out: bool = False) -> tuple[InputCheck, np.ndarray]:
         """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later).
@@ -245,10 +267,24 @@ class Rails:
             if mask.any():
                 check.scores[f"nearest_{owner}"] = float(sims[mask].max())
         probs = self.classifier.predict(check.search, vector)
+        exempt = self.source_exempt if self.is_source_question(check.search) else set()
         for name, rail in self.rails.items():
             check.scores[name] = probs.get(name, 0.0)
+            if name in exempt:
+                continue
             if not check.fired(name) and probs.get(name, 0.0) >= rail.threshold:
                 check.hits.append(RailHit(name, probs[name], ACTIONS[name]))
+
+    def classifier_fires(self, name: str, text: str, vector: np.ndarray) -> bool:
+        """The classifier alone would fire rail ``name`` for ``text`` (e.g. a condensed follow-up)."""
+        rail = self.rails.get(name)
+        if rail is None or (name in self.source_exempt and self.is_source_question(text)):
+            return False
+        return self.classifier.predict(self.search_text(text), vector).get(name, 0.0) >= rail.threshold
+
+    def is_source_question(self, text: str) -> bool:
+        """The question asks what the guidance says (content), not for a verdict or a decision."""
+        return any(p.search(text) for p in self.source_patterns)
 
     # --- retrieved content ---------------------------------------------------------------
 

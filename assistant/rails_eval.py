@@ -116,7 +116,8 @@ def calibrate(
     The rail classifier is trained on the exemplar pool, which already contains the
     development items, so its scores are obtained by k-fold cross-validation over the pool:
     every exemplar is scored by a model that never saw it. Per rail, the lowest threshold is
-    chosen whose false positives stay within ``max_fp_share`` of the ordinary examples.
+    chosen whose false positives stay within ``max_fp_share`` of the hand-labelled ordinary
+    examples (the corpus' example questions train the classifier but are too easy to count).
     The abstain threshold is the retrieval score below which at most ``max_fp_share`` of the
     ordinary development questions fall.
     """
@@ -135,13 +136,16 @@ def calibrate(
             [features[i] for i in train], [owners[i] for i in train], vectors[train]
         )
         for i in test:
+            exempt = rails.source_exempt if rails.is_source_question(features[i]) else set()
             for name, p in clf.predict(features[i], vectors[i]).items():
-                scores[name][i] = p
+                scores[name][i] = 0.0 if name in exempt else p
     labels: dict[str, set[str]] = {}
     for text, owner in zip(texts, owners, strict=True):
         labels.setdefault(text, set()).add(owner)
     out: dict[str, Any] = {}
-    ordinary_idx = [i for i, t in enumerate(texts) if labels[t] == {"ordinary"}]
+    ordinary_idx = [
+        i for i, t in enumerate(texts) if labels[t] == {"ordinary"} and t in rails.labelled_ordinary
+    ]
     for name in rails.rails:
         pos = [i for i, t in enumerate(texts) if name in labels[t]]
         neg_scores = np.sort(scores[name][ordinary_idx])[::-1]

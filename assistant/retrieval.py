@@ -82,7 +82,7 @@ class HybridRetriever(BaseRetriever):
 
     index: Any
     store: Any = None  # SentenceStore; enables sentence-level section re-scoring
-    sentence_weight: float = 0.5
+    sentence_weight: float = 0.7
     k_dense: int = 24
     k_lexical: int = 24
     rrf_k: int = 60
@@ -106,6 +106,7 @@ class HybridRetriever(BaseRetriever):
             k_lexical=s.k_lexical,
             rrf_k=s.rrf_k,
             top_sections=s.top_sections,
+            sentence_weight=s.sentence_weight,
             reranker_model=s.reranker_model,
         )
 

@@ -11,6 +11,10 @@ CASES = [
     ("Frau Anna Schmidt (anna@example.org) fragt", "Anna Schmidt"),
     ("Lieferadresse: Lindenallee 12, 50968 Köln", "Lindenallee 12"),
     ("She lives at 27 Oak Lane, Manchester M14 5RT.", "27 Oak Lane"),
+    # numbers that end a sentence, and US-style area codes in brackets
+    ("Kontakt: 030 0987654. Er will wissen, wie", "0987654"),
+    ("Client contact: (202) 555-0143. He runs a bakery.", "555-0143"),
+    ("Details: +44 7700 900789.", "7700 900789"),
     ("Max Mustermann, geboren am 01.02.1985, fragt nach Schulungen", "01.02.1985"),
 ]
 
@@ -28,6 +32,7 @@ def test_personal_data_is_removed(text, secret):
         "Das Treffen war am 15.05.2024 in Darmstadt.",
         "Wie führe ich KI in 3 Schritten ein, Version 2.0?",
         "Die Jahre 2023-2024 waren wichtig für den EU AI Act.",
+        "Die Quote stieg 2024 um 12.5 Prozent (siehe 2023).",
         "Wie spreche ich Herrn Müller als Geschäftsführer auf Ängste an?",
     ],
 )
