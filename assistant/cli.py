@@ -265,7 +265,9 @@ def rails_eval(labelled: Path) -> None:
 @rails_app.command("calibrate")
 def rails_calibrate(
     labelled: Path,
-    max_fp: Annotated[float, typer.Option(help="Erlaubter Fehlalarm-Anteil je Guardrail")] = 0.01,
+    max_fp: Annotated[
+        float, typer.Option(help="Erlaubter Fehlalarm-Anteil je Guardrail (fünf Rails: etwa 5× insgesamt)")
+    ] = 0.005,
 ) -> None:
     """Schwellen aus einem Entwicklungs-Set vorschlagen (nie aus dem Test-Set)."""
     from .rails_eval import calibrate, load_labelled

@@ -79,6 +79,7 @@ class Rail:
     cite: list[str]
     response: dict[str, str]
     threshold: float
+    budget: float | None = None  # per-rail false-positive budget for calibration, if not the default
 
 
 class Rails:
@@ -109,15 +110,23 @@ class Rails:
                     cite=[str(c) for c in spec.get("cite", [])],
                     response={k: v.strip() for k, v in spec["response"].items()},
                     threshold=float(spec.get("threshold", 0.5)),
+                    budget=float(spec["calibration_budget"]) if "calibration_budget" in spec else None,
                 )
             except (KeyError, re.error, TypeError) as exc:
                 raise RailsConfigError(f"{path}: rail '{name}' is malformed ({exc}).") from exc
         self.ordinary = [*raw.get("ordinary", {}).get("de", []), *raw.get("ordinary", {}).get("en", [])]
+        # Which file (author) each exemplar comes from: calibration holds out one source at a time.
+        self.source_of: dict[str, str] = {}
+        for text in [*self.ordinary, *(e for r in self.rails.values() for e in r.exemplars)]:
+            self.source_of.setdefault(text, path.name)
         self._extend_from_files(raw.get("exemplar_files", []))
         # Hand-labelled negatives (YAML + development files) set the calibration budget; the
         # example questions below only widen what the classifier knows as ordinary.
         self.labelled_ordinary = set(self.ordinary)
-        self.ordinary.extend(self._bullet_questions(raw.get("ordinary_question_files", [])))
+        questions = self._bullet_questions(raw.get("ordinary_question_files", []))
+        for text in questions:
+            self.source_of.setdefault(text, "example-questions")
+        self.ordinary.extend(questions)
         self.pii_notice = raw["pii"]["notice"]
         reminder = raw["people_decide_reminder"]
         self.reminder = {k: reminder[k].strip() for k in ("de", "en")}
@@ -150,6 +159,7 @@ class Rails:
                 if not line.strip():
                     continue
                 item = json.loads(line)
+                self.source_of.setdefault(item["text"], path.name)
                 labels = [x for x in item["labels"] if x in self.rails]
                 for label in labels:
                     self.rails[label].exemplars.append(item["text"])
@@ -214,14 +224,16 @@ class Rails:
         from .sentences import sentences
 
         out = _COMMENT.sub(" ", text)
-        kept = []
+        removed = out != text
+        parts, last = [], 0
         for start, end in sentences(out):
             piece = out[start:end]
             if any(p.search(piece) for p in self.hidden) or self._injection_pattern(piece):
-                continue
-            kept.append(piece)
-        cleaned = re.sub(r"\s{2,}", " ", " ".join(kept)).strip()
-        return cleaned, cleaned != re.sub(r"\s{2,}", " ", text).strip()
+                parts.append(out[last:start])
+                last, removed = end, True
+        parts.append(out[last:])
+        # Only what was dropped counts: text between sentences (closing quotes) stays as it was.
+        return re.sub(r"\s{2,}", " ", "".join(parts)).strip(), removed
 
     def _injection_pattern(self, text: str) -> bool:
         rail = self.rails.get("injection")
