@@ -176,15 +176,8 @@ class Assistant:
         top = retrieval.sections[0].score if retrieval.sections else 0.0
         confident = top >= self.settings.abstain_threshold
         hits = list(check.hits)
-        if query != check.search:
-            # An elliptic follow-up ("And later on?") is judged with its context: a classifier
-            # signal on the bare fragment must hold for the resolved question too.
-            hits = [
-                h
-                for h in hits
-                if h.via != "exemplar" or h.name == "injection"
-                or self.rails.classifier_fires(h.name, query, vector)
-            ]
+        if query != check.search:  # an elliptic follow-up is judged with its context
+            hits = self.rails.confirm_in_context(hits, query, vector)
         if not confident and not any(h.name == "out_of_scope" for h in hits):
             guarded = {"decision", "legal", "anthropomorphism", "injection"} & set(check.names)
             if not guarded:

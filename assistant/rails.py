@@ -35,6 +35,7 @@ _CITE_SLOT = re.compile(r"\{cite:([0-9.]+)\}")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,30} entfernt\]")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+EXAMPLE_QUESTIONS = "example-questions"  # source tag of the corpus' example questions
 
 
 class RailsConfigError(ValueError):
@@ -120,12 +121,9 @@ class Rails:
         for text in [*self.ordinary, *(e for r in self.rails.values() for e in r.exemplars)]:
             self.source_of.setdefault(text, path.name)
         self._extend_from_files(raw.get("exemplar_files", []))
-        # Hand-labelled negatives (YAML + development files) set the calibration budget; the
-        # example questions below only widen what the classifier knows as ordinary.
-        self.labelled_ordinary = set(self.ordinary)
         questions = self._bullet_questions(raw.get("ordinary_question_files", []))
         for text in questions:
-            self.source_of.setdefault(text, "example-questions")
+            self.source_of.setdefault(text, EXAMPLE_QUESTIONS)
         self.ordinary.extend(questions)
         self.pii_notice = raw["pii"]["notice"]
         reminder = raw["people_decide_reminder"]
@@ -165,6 +163,14 @@ class Rails:
                     self.rails[label].exemplars.append(item["text"])
                 if not item["labels"]:
                     self.ordinary.append(item["text"])
+
+    @property
+    def labelled_ordinary(self) -> set[str]:
+        """Hand-labelled negatives (YAML and development files): they set the calibration budget.
+
+        The corpus' example questions only widen what the classifier knows as ordinary.
+        """
+        return {t for t in self.ordinary if self.source_of.get(t) != EXAMPLE_QUESTIONS}
 
     def _bullet_questions(self, files: list[str]) -> list[str]:
         """Ordinary consultant questions from the corpus' example-question files (Markdown bullets)."""
@@ -244,11 +250,8 @@ class Rails:
         """Text for embedding and classification: placeholders and markup tags carry no meaning."""
         return re.sub(r"\s{2,}", " ", _TAG.sub(" ", _PLACEHOLDER.sub(" ", text))).strip()
 
-    def check_input(self, question: str, vector_of, leave_out: bool = False) -> tuple[InputCheck, np.ndarray]:
-        """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later).
-
-        ``leave_out`` ignores exemplars identical to the question (leave-one-out calibration).
-        """
+    def check_input(self, question: str, vector_of) -> tuple[InputCheck, np.ndarray]:
+        """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later)."""
         redaction = redact(question)
         check = InputCheck(redaction.text, pii=redaction.found)
         if redaction.changed:
@@ -264,35 +267,45 @@ class Rails:
         check.question = cleaned
         check.search = self.search_text(cleaned)
         vector = vector_of(check.search or self.search_text(redaction.text))
-        self._exemplar_rails(vector, check, question if leave_out else None)
+        self._exemplar_rails(vector, check)
         return check, vector
 
-    def _exemplar_rails(self, vector: np.ndarray, check: InputCheck, leave_out: str | None) -> None:
+    def _exemplar_rails(self, vector: np.ndarray, check: InputCheck) -> None:
         """Nearest-exemplar similarity per rail (recorded) and the exemplar classifier (decides)."""
         if not len(self._vectors):
             return
         sims = self._vectors @ vector
-        if leave_out is not None:
-            sims = np.where(np.array([t == leave_out for t in self._texts]), -1.0, sims)
         for owner in ("ordinary", *self.rails):
             mask = self._owners == owner
             if mask.any():
                 check.scores[f"nearest_{owner}"] = float(sims[mask].max())
-        probs = self.classifier.predict(check.search, vector)
-        exempt = self.source_exempt if self.is_source_question(check.search) else set()
+        probs = self.classifier_scores(check.search, vector)
         for name, rail in self.rails.items():
             check.scores[name] = probs.get(name, 0.0)
-            if name in exempt:
-                continue
             if not check.fired(name) and probs.get(name, 0.0) >= rail.threshold:
                 check.hits.append(RailHit(name, probs[name], ACTIONS[name]))
 
-    def classifier_fires(self, name: str, text: str, vector: np.ndarray) -> bool:
-        """The classifier alone would fire rail ``name`` for ``text`` (e.g. a condensed follow-up)."""
-        rail = self.rails.get(name)
-        if rail is None or (name in self.source_exempt and self.is_source_question(text)):
-            return False
-        return self.classifier.predict(self.search_text(text), vector).get(name, 0.0) >= rail.threshold
+    def classifier_scores(self, text: str, vector: np.ndarray, classifier=None) -> dict[str, float]:
+        """Classifier probability per rail for a search text; for a question about what the
+        guidance says, the rails it asks content of (``source_question``) score 0."""
+        probs = (classifier or self.classifier).predict(text, vector)
+        if self.is_source_question(text):
+            probs = {k: 0.0 if k in self.source_exempt else v for k, v in probs.items()}
+        return probs
+
+    def confirm_in_context(self, hits: list[RailHit], text: str, vector: np.ndarray) -> list[RailHit]:
+        """Keep a classifier hit on an elliptic follow-up only if it also holds for ``text``, the
+        question resolved against the conversation (and ``vector``, its embedding). Pattern hits
+        and injection stay: they are about what the user wrote, not what it refers to."""
+        probs: dict[str, float] | None = None
+        kept = []
+        for hit in hits:
+            if hit.via == "exemplar" and hit.name != "injection":
+                probs = probs if probs is not None else self.classifier_scores(text, vector)
+                if probs.get(hit.name, 0.0) < self.rails[hit.name].threshold:
+                    continue
+            kept.append(hit)
+        return kept
 
     def is_source_question(self, text: str) -> bool:
         """The question asks what the guidance says (content), not for a verdict or a decision."""

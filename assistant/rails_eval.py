@@ -136,16 +136,14 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.00
             [features[i] for i in train], [owners[i] for i in train], vectors[train]
         )
         for i in test:
-            exempt = rails.source_exempt if rails.is_source_question(features[i]) else set()
-            for name, p in clf.predict(features[i], vectors[i]).items():
-                scores[name][i] = 0.0 if name in exempt else p
+            for name, p in rails.classifier_scores(features[i], vectors[i], clf).items():
+                scores[name][i] = p
     labels: dict[str, set[str]] = {}
     for text, owner in zip(texts, owners, strict=True):
         labels.setdefault(text, set()).add(owner)
     out: dict[str, Any] = {}
-    ordinary_idx = [
-        i for i, t in enumerate(texts) if labels[t] == {"ordinary"} and t in rails.labelled_ordinary
-    ]
+    labelled = rails.labelled_ordinary
+    ordinary_idx = [i for i, t in enumerate(texts) if labels[t] == {"ordinary"} and t in labelled]
     for name in rails.rails:
         pos = [i for i, t in enumerate(texts) if name in labels[t]]
         neg_scores = np.sort(scores[name][ordinary_idx])[::-1]

@@ -79,6 +79,21 @@ def test_elliptic_followup_is_judged_with_its_context(assistant_core):
     assert "out_of_scope" not in {h.name for h in answer.rails}
 
 
+def test_context_keeps_pattern_hits_and_drops_classifier_hits_that_do_not_hold(assistant_core):
+    from assistant.rails import ACTIONS, RailHit
+
+    rails, embed = assistant_core.rails, assistant_core.index.embeddings.encode_query
+    hits = [
+        RailHit("out_of_scope", 0.9, ACTIONS["out_of_scope"]),  # classifier hit on the fragment
+        RailHit("pii", 1.0, ACTIONS["pii"], "pattern"),
+    ]
+    in_scope = "Wie binde ich den Betriebsrat in die KI-Einführung ein? Und danach?"
+    assert [h.name for h in rails.confirm_in_context(hits, in_scope, embed(in_scope))] == ["pii"]
+    off_topic = "Hast du ein Rezept für Lasagne? Und danach ein Dessert?"
+    kept = rails.confirm_in_context(hits, off_topic, embed(off_topic))
+    assert [h.name for h in kept] == ["out_of_scope", "pii"]
+
+
 def test_example_questions_train_but_do_not_set_the_calibration_budget(assistant_core):
     rails = assistant_core.rails
     assert rails.labelled_ordinary < set(rails.ordinary)
