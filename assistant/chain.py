@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .citations import AnswerSentence, Citation
@@ -20,6 +20,7 @@ from .generate import Draft, GenerationRequest, make_generator
 from .index import Index, build_index
 from .language import detect_language
 from .pii import redact
+from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails
 from .retrieval import HybridRetriever, RetrievalResult
 
@@ -53,6 +54,7 @@ class Answer:
     retrieval_query: str = ""
     notices: list[str] = field(default_factory=list)
     rail_scores: dict[str, float] = field(default_factory=dict)  # classifier and nearest-exemplar
+    rail_review: dict[str, Any] | None = None  # the optional LLM self-check, when it was asked
 
     @property
     def text(self) -> str:
@@ -131,6 +133,7 @@ class Assistant:
         self.rails = Rails(
             self.settings.prompts_dir / "guardrails.yaml", index.embeddings, cache_dir=self.settings.index_dir
         )
+        self.self_check = make_self_check(self.settings, self.rails)  # None without an LLM backend
         self._log_lock = threading.Lock()
 
     # --- public API ------------------------------------------------------------------------
@@ -165,6 +168,7 @@ class Assistant:
         question = self._validate(question)
         embed = self.index.embeddings.encode_query
         check, rails_vector = self.rails.check_input(question, embed)
+        review = self.self_check.review(check) if self.self_check else None
         t_rails = time.perf_counter()
         lang = detect_language(check.question or question)
         notices = [self.rails.pii_notice[lang]] if check.pii else []
@@ -239,6 +243,7 @@ class Assistant:
             retrieval_query=query,
             notices=notices,
             rail_scores={k: round(v, 4) for k, v in check.scores.items()},
+            rail_review=asdict(review) if review and review.asked else None,
         )
         self._trace(answer)
         return answer
@@ -294,6 +299,7 @@ class Assistant:
             "language": answer.language,
             "rails": [h.to_json() for h in answer.rails],
             "rail_scores": answer.rail_scores,
+            "rail_review": answer.rail_review,
             "sections": [
                 s.section or s.key for s in (answer.retrieval.sections[:4] if answer.retrieval else [])
             ],

@@ -61,12 +61,18 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str | None = None
     llm_api_key: str | None = None
+    llm_timeout: float = 30.0  # seconds per request to the external model
     max_answer_sentences: int = 4
     abstain_threshold: float = 0.822  # below every ordinary question of the dev sets (README "Calibration")
     mmr_lambda: float = 0.7
     # The extractive answer draws on the best section and on others scoring within this window.
     answer_section_window: float = 0.015
     answer_max_sections: int = 2
+
+    # Guardrails: with an LLM backend configured, classifier scores this close to a rail's
+    # threshold get a second opinion from the model (``rail_check.py``).
+    rail_self_check: bool = True
+    rail_self_check_margin: float = Field(0.2, ge=0.0, le=1.0)
 
     # Web
     host: str = "127.0.0.1"

@@ -245,23 +245,7 @@ def make_generator(settings: Settings, store: SentenceStore) -> Generator:
             section_window=settings.answer_section_window,
             max_sections=settings.answer_max_sections,
         )
+    from .llm import make_chat_model
+
     prompt = (settings.prompts_dir / "answer.md").read_text(encoding="utf-8")
-    try:
-        if settings.generator == "openai":
-            from langchain_openai import ChatOpenAI
-
-            model = ChatOpenAI(
-                model=settings.llm_model,
-                base_url=settings.llm_base_url,
-                api_key=settings.llm_api_key or "not-needed",
-                temperature=0,
-            )
-        else:
-            from langchain_ollama import ChatOllama
-
-            model = ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url, temperature=0)
-    except ImportError as exc:
-        raise RuntimeError(
-            f"The '{settings.generator}' generator needs the optional LLM extras: pip install -e '.[llm]'"
-        ) from exc
-    return LLMGenerator(model, prompt, store, name=settings.generator)
+    return LLMGenerator(make_chat_model(settings), prompt, store, name=settings.generator)

@@ -47,7 +47,7 @@ class RailHit:
     name: str
     score: float
     action: str
-    via: str = "exemplar"  # exemplar | pattern | retrieval
+    via: str = "exemplar"  # exemplar | pattern | retrieval | llm
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "score": round(self.score, 4), "action": self.action}
@@ -81,6 +81,7 @@ class Rail:
     response: dict[str, str]
     threshold: float
     budget: float | None = None  # per-rail false-positive budget for calibration, if not the default
+    description: str = ""
 
 
 class Rails:
@@ -112,6 +113,7 @@ class Rails:
                     response={k: v.strip() for k, v in spec["response"].items()},
                     threshold=float(spec.get("threshold", 0.5)),
                     budget=float(spec["calibration_budget"]) if "calibration_budget" in spec else None,
+                    description=str(spec.get("description", "")),
                 )
             except (KeyError, re.error, TypeError) as exc:
                 raise RailsConfigError(f"{path}: rail '{name}' is malformed ({exc}).") from exc

@@ -1,0 +1,95 @@
+"""Optional LLM self-check for the input rails.
+
+When an LLM backend is configured, a rail whose classifier score lies within a margin of its
+threshold (the uncertain band) gets a second opinion from the model; the model's verdict
+decides that rail. Pattern hits are never overruled: they are precise by construction. The
+model only ever sees the redacted question (no personal data leaves the machine), and any
+failure (network, timeout, unparsable reply) leaves the classifier's decision standing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .rails import ACTIONS, InputCheck, RailHit, Rails
+
+# The rails a classifier decides; pii is pattern-only and never needs a second opinion.
+CHECKED = ("decision", "legal", "anthropomorphism", "out_of_scope", "injection")
+_JSON = re.compile(r"\{.*\}", re.S)
+
+
+@dataclass
+class SelfCheckResult:
+    """What the self-check did for one question (recorded in the trace)."""
+
+    asked: list[str] = field(default_factory=list)  # rails in the uncertain band
+    verdict: list[str] | None = None  # rails the model named; None when it failed
+    error: str = ""
+
+
+class LLMSelfCheck:
+    """Second opinion from a chat model on rails whose classifier score is uncertain."""
+
+    def __init__(self, chat_model: Any, prompt_text: str, rails: Rails, margin: float = 0.2) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+
+        system, _, human = prompt_text.partition("\n---\n")
+        prompt = ChatPromptTemplate.from_messages([("system", system), ("human", human)])
+        self.chain = prompt | chat_model | StrOutputParser()
+        self.rails = rails
+        self.margin = margin
+        self.names = [n for n in CHECKED if n in rails.rails]
+        self._catalogue = "\n".join(f"- {n}: {rails.rails[n].description}" for n in self.names)
+
+    def uncertain(self, check: InputCheck) -> list[str]:
+        """Rails not fired by a pattern whose classifier score is within the margin of the threshold."""
+        by_pattern = {h.name for h in check.hits if h.via == "pattern"}
+        return [
+            n
+            for n in self.names
+            if n not in by_pattern
+            and abs(check.scores.get(n, 0.0) - self.rails.rails[n].threshold) <= self.margin
+        ]
+
+    def judge(self, text: str) -> list[str]:
+        """Rails the model assigns to ``text``; raises ``ValueError`` on an unusable reply."""
+        reply = self.chain.invoke({"rails": self._catalogue, "message": text})
+        found = _JSON.search(reply)
+        if not found:
+            raise ValueError(f"no JSON in the model's reply: {reply[:80]!r}")
+        names = json.loads(found.group(0)).get("rails")
+        if not isinstance(names, list):
+            raise ValueError("the model's reply has no 'rails' list")
+        return [n for n in names if n in self.names]
+
+    def review(self, check: InputCheck) -> SelfCheckResult:
+        """Let the model decide the uncertain rails of ``check`` (modified in place)."""
+        result = SelfCheckResult(asked=self.uncertain(check))
+        if not result.asked:
+            return result
+        try:
+            verdict = self.judge(check.search or check.question)
+        except Exception as exc:  # noqa: BLE001 - any backend failure falls back to the classifier
+            result.error = f"{type(exc).__name__}: {exc}"[:200]
+            return result
+        result.verdict = verdict
+        asked = set(result.asked)
+        check.hits = [h for h in check.hits if h.name not in asked or h.name in verdict]
+        for name in result.asked:
+            if name in verdict and not check.fired(name):
+                check.hits.append(RailHit(name, check.scores.get(name, 0.0), ACTIONS[name], "llm"))
+        return result
+
+
+def make_self_check(settings: Any, rails: Rails) -> LLMSelfCheck | None:
+    """The self-check when an LLM backend is configured and the check is enabled, else None."""
+    if settings.generator == "extractive" or not settings.rail_self_check:
+        return None
+    from .llm import make_chat_model
+
+    prompt = (settings.prompts_dir / "rail_check.md").read_text(encoding="utf-8")
+    return LLMSelfCheck(make_chat_model(settings), prompt, rails, settings.rail_self_check_margin)
