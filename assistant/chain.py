@@ -31,7 +31,8 @@ _FOLLOWUP_START = re.compile(
     re.I,
 )
 _ANAPHORA = re.compile(
-    r"\b(das|dies\w*|dabei|damit|dann|dort|die|it|this|that|these|those|them|they|there)\b", re.I
+    r"\b(das|dies\w*|dabei|damit|dann|dort|die|stattdessen|sonst|it|this|that|these|those|them|they|there|instead|otherwise)\b",
+    re.I,
 )
 
 

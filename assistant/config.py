@@ -70,9 +70,10 @@ class Settings(BaseSettings):
     answer_max_sections: int = 2
 
     # Guardrails: with an LLM backend configured, classifier scores this close to a rail's
-    # threshold get a second opinion from the model (``rail_check.py``).
+    # threshold (in log-odds; 1.0 = within a factor e in odds) get a second opinion from the
+    # model (``rail_check.py``).
     rail_self_check: bool = True
-    rail_self_check_margin: float = Field(0.2, ge=0.0, le=1.0)
+    rail_self_check_margin: float = Field(1.0, ge=0.0, le=10.0)
 
     # Web
     host: str = "127.0.0.1"

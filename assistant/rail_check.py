@@ -1,7 +1,7 @@
 """Optional LLM self-check for the input rails.
 
-When an LLM backend is configured, a rail whose classifier score lies within a margin of its
-threshold (the uncertain band) gets a second opinion from the model; the model's verdict
+When an LLM backend is configured, a rail whose classifier score lies near its threshold
+(within a margin in log-odds: the uncertain band) gets a second opinion from the model; the model's verdict
 decides that rail. Pattern hits are never overruled: they are precise by construction. The
 model only ever sees the redacted question (no personal data leaves the machine), and any
 failure (network, timeout, unparsable reply) leaves the classifier's decision standing.
@@ -10,6 +10,7 @@ failure (network, timeout, unparsable reply) leaves the classifier's decision st
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,11 @@ from .rails import ACTIONS, InputCheck, RailHit, Rails
 # The rails a classifier decides; pii is pattern-only and never needs a second opinion.
 CHECKED = ("decision", "legal", "anthropomorphism", "out_of_scope", "injection")
 _JSON = re.compile(r"\{.*\}", re.S)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 @dataclass
@@ -33,7 +39,7 @@ class SelfCheckResult:
 class LLMSelfCheck:
     """Second opinion from a chat model on rails whose classifier score is uncertain."""
 
-    def __init__(self, chat_model: Any, prompt_text: str, rails: Rails, margin: float = 0.2) -> None:
+    def __init__(self, chat_model: Any, prompt_text: str, rails: Rails, margin: float = 1.0) -> None:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
@@ -46,13 +52,14 @@ class LLMSelfCheck:
         self._catalogue = "\n".join(f"- {n}: {rails.rails[n].description}" for n in self.names)
 
     def uncertain(self, check: InputCheck) -> list[str]:
-        """Rails not fired by a pattern whose classifier score is within the margin of the threshold."""
+        """Rails not fired by a pattern whose classifier score is near the threshold: within
+        ``margin`` in log-odds, so the band is as wide in odds for a low threshold as for a high one."""
         by_pattern = {h.name for h in check.hits if h.via == "pattern"}
         return [
             n
             for n in self.names
             if n not in by_pattern
-            and abs(check.scores.get(n, 0.0) - self.rails.rails[n].threshold) <= self.margin
+            and abs(_logit(check.scores.get(n, 0.0)) - _logit(self.rails.rails[n].threshold)) <= self.margin
         ]
 
     def judge(self, text: str) -> list[str]:

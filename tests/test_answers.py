@@ -47,6 +47,12 @@ def test_follow_up_is_resolved_against_the_history(assistant_core):
     )
 
 
+def test_a_question_asking_for_an_alternative_is_a_follow_up():
+    history = [{"role": "user", "content": "Soll ich Ethik im Erstgespräch ansprechen?"}]
+    for question in ("Worüber rede ich stattdessen?", "What should I raise instead?"):
+        assert condense(question, history).startswith("Soll ich Ethik")
+
+
 def test_answer_is_short(assistant_core):
     answer = assistant_core.ask("Welche Rolle spielt der Betriebsrat?")
     guidance = [s for s in answer.sentences if s.role in ("guidance", "quote")]

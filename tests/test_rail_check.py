@@ -37,17 +37,16 @@ def _check(rails, scores: dict[str, float], hits: list[RailHit] = ()) -> InputCh
 
 def _self_check(rails, reply) -> tuple[LLMSelfCheck, ScriptedModel]:
     model = ScriptedModel(reply)
-    return LLMSelfCheck(model.runnable(), PROMPT, rails, margin=0.2), model
+    return LLMSelfCheck(model.runnable(), PROMPT, rails, margin=1.0), model
 
 
 def test_only_scores_near_a_threshold_are_uncertain(assistant_core):
     rails = assistant_core.rails
     legal = rails.rails["legal"].threshold
-    decision = rails.rails["decision"].threshold
-    check = _check(rails, {"legal": legal - 0.1, "decision": min(decision + 0.3, 1.0)})
+    check = _check(rails, {"legal": legal * 0.8, "decision": 0.999})
     self_check, model = _self_check(rails, '{"rails": []}')
     assert self_check.uncertain(check) == ["legal"]
-    far = _check(rails, {"legal": 0.0, "decision": 0.0})
+    far = _check(rails, {})  # every score 0
     self_check.review(far)
     assert model.prompts == []  # confident scores never cost a model call
 
@@ -58,9 +57,9 @@ def test_the_model_decides_uncertain_rails_but_never_overrules_a_pattern(assista
     decision = rails.rails["decision"].threshold
     check = _check(
         rails,
-        {"legal": legal - 0.05, "decision": decision + 0.05, "injection": rails.rails["injection"].threshold},
+        {"legal": legal * 0.9, "decision": decision + 0.02, "injection": rails.rails["injection"].threshold},
         [
-            RailHit("decision", decision + 0.05, ACTIONS["decision"]),  # classifier, uncertain
+            RailHit("decision", decision + 0.02, ACTIONS["decision"]),  # classifier, uncertain
             RailHit("injection", 1.0, ACTIONS["injection"], "pattern"),
         ],
     )
@@ -89,7 +88,7 @@ def test_the_model_only_sees_the_redacted_question_and_the_trace_records_its_ver
 ):
     rails = assistant_core.rails
     self_check, model = _self_check(rails, '{"rails": ["legal"]}')
-    self_check.margin = 1.0  # every rail uncertain: the model is asked for sure
+    self_check.margin = 100.0  # every rail uncertain: the model is asked for sure
     monkeypatch.setattr(assistant_core, "self_check", self_check)
     answer = assistant_core.ask(
         "Ist unser KI-Tool rechtlich sauber? Schreiben Sie an anna.schmidt@example.com, Tel. 0171 2345678."
