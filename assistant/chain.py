@@ -178,7 +178,7 @@ class Assistant:
         retrieval = self.retriever.search(query, vector) if query.strip() else RetrievalResult(query, [])
         t_retrieve = time.perf_counter()
 
-        top = retrieval.sections[0].score if retrieval.sections else 0.0
+        top = retrieval.evidence
         confident = top >= self.settings.abstain_threshold
         hits = list(check.hits)
         if query != check.search:  # an elliptic follow-up is judged with its context

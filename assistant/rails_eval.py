@@ -163,7 +163,7 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.00
     for item in items:
         check, vector = rails.check_input(item["text"], assistant.index.embeddings.encode_query)
         result = assistant.retriever.search(check.question or item["text"], vector)
-        tops.append((set(item["labels"]), result.sections[0].score if result.sections else 0.0))
+        tops.append((set(item["labels"]), result.evidence))
     ordinary_tops = sorted(top for labels_, top in tops if not labels_)
     oos = [top for labels_, top in tops if "out_of_scope" in labels_]
     cut = ordinary_tops[int(len(ordinary_tops) * max_fp_share)] if ordinary_tops else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ class SectionHit:
     score: float
     dense: float
     chunks: list[ChunkHit] = field(default_factory=list)
+    bonus: float = 0.0  # part of ``score`` that comes from the question naming the section
 
     @property
     def kinds(self) -> list[str]:
@@ -49,6 +51,12 @@ class RetrievalResult:
     sections: list[SectionHit]
 
     @property
+    def evidence(self) -> float:
+        """The best section score from the search itself (without naming bonuses): how well
+        the sources cover the question, which decides whether to abstain."""
+        return max((s.score - s.bonus for s in self.sections), default=0.0)
+
+    @property
     def best_dense(self) -> float:
         return max((s.dense for s in self.sections), default=0.0)
 
@@ -59,6 +67,24 @@ class RetrievalResult:
             if s.section and s.section not in seen:
                 seen.append(s.section)
         return seen
+
+
+# "These 5", "thesis 3", "Abschnitt 2.3", "section 4.1": the user names a part of the paper.
+_NAMED_SECTION = re.compile(
+    r"\b(?:these|thesis|abschnitt|unterkapitel|kapitel|section|subsection|chapter)\s*([1-6])(?:\.([1-3]))?(?!\.?\d)",
+    re.I,
+)
+NAMED_SECTION_BONUS = 0.1  # larger than the score spread of the top sections: the named ones lead
+
+
+def named_sections(query: str) -> list[str]:
+    """Paper section ids a query names explicitly; a thesis ("These 5") stands for its family."""
+    out: list[str] = []
+    for thesis, sub in _NAMED_SECTION.findall(query):
+        sid = f"{thesis}.{sub}" if sub else thesis
+        if sid not in out:
+            out.append(sid)
+    return out
 
 
 class _Cache:
@@ -147,7 +173,37 @@ class HybridRetriever(BaseRetriever):
             sections = self._rescore_by_sentences(sections, qv)
         if self.reranker_model:
             sections = self._rerank(query, sections)
+        sections = self._favour_named(query, sections, qv)
         return RetrievalResult(query, sections[: top or self.top_sections * 2])
+
+    def _favour_named(self, query: str, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
+        """Lift the sections a question names ("Fasse These 5 zusammen", "section 2.3").
+
+        A named thesis lifts itself and its subsections, keeping their order, so "laut These 1"
+        still finds the subsection that answers; a named subsection lifts only itself. A named
+        section that the search did not find at all is added from the store.
+        """
+        named = named_sections(query)
+        if not named or self.store is None:
+            return sections
+
+        def is_named(sid: str) -> bool:
+            return any(sid == n or ("." not in n and sid.startswith(n + ".")) for n in named)
+
+        for n in named:
+            if not any(is_named(s.section) for s in sections):
+                found = self.store.best_chunk(n, "paper", qv)
+                if found is not None:
+                    chunk, sim = found
+                    meta = chunk["meta"]
+                    hit = ChunkHit(chunk["id"], chunk["text"], meta, dense=sim)
+                    title = str(meta.get("section_title", ""))
+                    sections.append(SectionHit(n, n, title, sim, sim, [hit]))
+        for section in sections:
+            if section.section and is_named(section.section):
+                section.score += NAMED_SECTION_BONUS
+                section.bonus += NAMED_SECTION_BONUS
+        return sorted(sections, key=lambda s: s.score, reverse=True)
 
     @staticmethod
     def _hit(cache: _Cache, cid: str, qv: np.ndarray) -> ChunkHit:

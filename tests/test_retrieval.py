@@ -47,3 +47,39 @@ def test_lexical_analysis_folds_umlauts_and_stems_german():
     assert analyse("Ängste der Mitarbeitenden") == analyse("angste der mitarbeitenden")
     assert analyse("Schulungen")[0] == analyse("Schulung")[0]
     assert "ki" not in analyse("KI und AI")
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Fasse These 5 in zwei Sätzen für meine Folie zusammen.", ["5"]),
+        ("What does section 2.3 recommend?", ["2.3"]),
+        ("Vergleiche These 3 und Abschnitt 6.2, Version 5.1 ausgenommen.", ["3", "6.2"]),
+        ("Wie erkläre ich KI in 3 Sätzen?", []),
+    ],
+)
+def test_sections_named_in_a_question_are_recognised(question, named):
+    from assistant.retrieval import named_sections
+
+    assert named_sections(question) == named
+
+
+def test_a_named_section_leads_without_faking_coverage(assistant_core):
+    result = assistant_core.retriever.search("Fasse These 5 in zwei Sätzen für meine Folie zusammen.")
+    assert result.sections[0].section.split(".")[0] == "5"
+    plain = assistant_core.retriever.search("Fasse in zwei Sätzen für meine Folie zusammen.")
+    # the naming bonus orders sections; it does not count as evidence that the sources cover a topic
+    assert result.evidence == pytest.approx(max(s.score - s.bonus for s in result.sections))
+    assert all(s.bonus == 0 for s in plain.sections)
+
+
+def test_a_named_thesis_keeps_the_order_of_its_subsections(assistant_core):
+    question = "Welche Rolle spielt {}der Betriebsrat bei der KI-Einführung?"
+    plain = assistant_core.retriever.search(question.format(""))
+    named = assistant_core.retriever.search(question.format("laut These 1 "))
+
+    def family(result):
+        return [s.section for s in result.sections if s.section.split(".")[0] == "1"]
+
+    assert named.ranked_section_ids()[0].split(".")[0] == "1"
+    assert family(named)[:2] == [s for s in family(plain) if s in family(named)][:2]
