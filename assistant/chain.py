@@ -19,6 +19,7 @@ from .config import Settings, get_settings
 from .generate import Draft, GenerationRequest, make_generator
 from .index import Index, build_index
 from .language import detect_language
+from .llm import make_chat_model
 from .pii import redact
 from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails
@@ -130,11 +131,13 @@ class Assistant:
         self.index = index
         self.retriever = HybridRetriever.from_index(index)
         self.store = self.retriever.store
-        self.generator = make_generator(self.settings, self.store)
+        # One external chat model (if configured) serves both the answers and the rail self-check.
+        chat_model = make_chat_model(self.settings) if self.settings.generator != "extractive" else None
+        self.generator = make_generator(self.settings, self.store, chat_model)
         self.rails = Rails(
             self.settings.prompts_dir / "guardrails.yaml", index.embeddings, cache_dir=self.settings.index_dir
         )
-        self.self_check = make_self_check(self.settings, self.rails)  # None without an LLM backend
+        self.self_check = make_self_check(self.settings, self.rails, chat_model)
         self._log_lock = threading.Lock()
 
     # --- public API ------------------------------------------------------------------------

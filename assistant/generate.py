@@ -236,8 +236,11 @@ def parse_cited_text(text: str) -> list[AnswerSentence]:
     return out
 
 
-def make_generator(settings: Settings, store: SentenceStore) -> Generator:
-    """The configured generator; LLM backends are optional extras (``pip install '.[llm]'``)."""
+def make_generator(settings: Settings, store: SentenceStore, chat_model: Any = None) -> Generator:
+    """The configured generator; LLM backends are optional extras (``pip install '.[llm]'``).
+
+    ``chat_model`` is the external model to answer with (built from the settings if not given).
+    """
     if settings.generator == "extractive":
         return ExtractiveGenerator(
             store,
@@ -248,4 +251,5 @@ def make_generator(settings: Settings, store: SentenceStore) -> Generator:
     from .llm import make_chat_model
 
     prompt = (settings.prompts_dir / "answer.md").read_text(encoding="utf-8")
-    return LLMGenerator(make_chat_model(settings), prompt, store, name=settings.generator)
+    model = chat_model if chat_model is not None else make_chat_model(settings)
+    return LLMGenerator(model, prompt, store, name=settings.generator)

@@ -1,10 +1,11 @@
 """Optional LLM self-check for the input rails.
 
 When an LLM backend is configured, a rail whose classifier score lies near its threshold
-(within a margin in log-odds: the uncertain band) gets a second opinion from the model; the model's verdict
-decides that rail. Pattern hits are never overruled: they are precise by construction. The
-model only ever sees the redacted question (no personal data leaves the machine), and any
-failure (network, timeout, unparsable reply) leaves the classifier's decision standing.
+(within a margin in log-odds: the uncertain band) gets a second opinion from the same model
+that writes the answers; the model's verdict decides that rail. Pattern hits are never
+overruled: they are precise by construction. The model only ever sees the redacted question
+(no personal data leaves the machine), and any failure (network, timeout, unparsable reply)
+leaves the classifier's decision standing.
 """
 
 from __future__ import annotations
@@ -92,11 +93,10 @@ class LLMSelfCheck:
         return result
 
 
-def make_self_check(settings: Any, rails: Rails) -> LLMSelfCheck | None:
-    """The self-check when an LLM backend is configured and the check is enabled, else None."""
-    if settings.generator == "extractive" or not settings.rail_self_check:
+def make_self_check(settings: Any, rails: Rails, chat_model: Any) -> LLMSelfCheck | None:
+    """The self-check over ``chat_model`` (the one the answers use), or None when no external
+    model is configured or the check is switched off."""
+    if chat_model is None or not settings.rail_self_check:
         return None
-    from .llm import make_chat_model
-
     prompt = (settings.prompts_dir / "rail_check.md").read_text(encoding="utf-8")
-    return LLMSelfCheck(make_chat_model(settings), prompt, rails, settings.rail_self_check_margin)
+    return LLMSelfCheck(chat_model, prompt, rails, settings.rail_self_check_margin)

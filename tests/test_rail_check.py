@@ -97,9 +97,18 @@ def test_the_model_only_sees_the_redacted_question_and_the_trace_records_its_ver
     assert "anna.schmidt@example.com" not in model.prompts[0] and "2345678" not in model.prompts[0]
     assert {"legal", "pii"} <= {h.name for h in answer.rails}
     assert answer.rail_review and answer.rail_review["verdict"] == ["legal"]
-    assert not any(h.name == "decision" for h in answer.rails)  # the model's "no" held for decision
+    # decision was asked about too, and the model's "no" holds
+    assert "decision" in answer.rail_review["asked"]
+    assert not any(h.name == "decision" for h in answer.rails)
 
 
 def test_the_self_check_exists_only_with_an_llm_backend(assistant_core):
-    assert make_self_check(Settings(), assistant_core.rails) is None
-    assert make_self_check(Settings(generator="openai", rail_self_check=False), assistant_core.rails) is None
+    model = ScriptedModel('{"rails": []}').runnable()
+    assert make_self_check(Settings(), assistant_core.rails, None) is None
+    assert (
+        make_self_check(Settings(generator="openai", rail_self_check=False), assistant_core.rails, model)
+        is None
+    )
+    assert isinstance(
+        make_self_check(Settings(generator="openai"), assistant_core.rails, model), LLMSelfCheck
+    )

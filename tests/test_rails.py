@@ -70,28 +70,21 @@ def test_questions_about_what_the_paper_says_get_content_not_a_rail(assistant_co
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "out_of_scope"),
     [
-        "Bitte formuliere einen Werbetext für die Website unserer Schreinerei.",
-        "Could you draft a press release about our new training room?",
-        "Übersetz mir bitte diesen Absatz aus dem Firmenprospekt ins Spanische.",
+        # production tasks on other material
+        ("Bitte formuliere einen Werbetext für die Website unserer Schreinerei.", True),
+        ("Could you draft a press release about our new training room?", True),
+        ("Übersetz mir bitte diesen Absatz aus dem Firmenprospekt ins Spanische.", True),
+        # work on the guidance itself, or asking how to write such a text
+        ("Fasse These 3 in zwei Sätzen für meine Folie zusammen.", False),
+        ("How do I write a LinkedIn post about our AI pilot without stoking fears?", False),
     ],
 )
-def test_production_tasks_on_other_material_are_out_of_scope(assistant_core, question):
+def test_tasks_are_out_of_scope_unless_they_work_on_the_guidance(assistant_core, question, out_of_scope):
     answer = assistant_core.ask(question)
-    assert "out_of_scope" in {h.name for h in answer.rails} and answer.abstained
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Fasse These 3 in zwei Sätzen für meine Folie zusammen.",
-        "How do I write a LinkedIn post about our AI pilot without stoking fears?",
-    ],
-)
-def test_work_on_the_guidance_itself_is_in_scope(assistant_core, question):
-    answer = assistant_core.ask(question)
-    assert "out_of_scope" not in {h.name for h in answer.rails} and not answer.abstained
+    assert ("out_of_scope" in {h.name for h in answer.rails}) is out_of_scope
+    assert answer.abstained is out_of_scope
 
 
 def test_elliptic_followup_is_judged_with_its_context(assistant_core):
@@ -122,7 +115,8 @@ def test_context_keeps_pattern_hits_and_drops_classifier_hits_that_do_not_hold(a
 def test_example_questions_train_but_do_not_set_the_calibration_budget(assistant_core):
     rails = assistant_core.rails
     assert rails.labelled_ordinary < set(rails.ordinary)
-    assert any(q.startswith("Woher stammen die sechs Zukunftsthesen") for q in rails.ordinary)
+    example = next(q for q in rails.ordinary if q.startswith("Woher stammen die sechs Zukunftsthesen"))
+    assert example not in rails.labelled_ordinary
 
 
 def _sections(answer):
