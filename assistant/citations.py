@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 KIND_LABELS = {
@@ -21,6 +22,8 @@ KIND_LABELS = {
     },
 }
 SECTION_WORD = {"de": ("Einleitung", "These"), "en": ("Introduction", "Thesis")}
+# Thesis intros carry their number in the title ("These 4: Ethik …"); the label says it once.
+_NUMBERED_TITLE = re.compile(r"^(?:These|Thesis|Einleitung|Introduction)\b\s*[\d.]*\s*[:–-]?\s*")
 
 
 @dataclass
@@ -46,9 +49,8 @@ class Citation:
             return f"{head} ({kind})"
         intro, thesis = SECTION_WORD.get(lang, SECTION_WORD["de"])
         where = intro if self.section == "0" else f"{thesis} {self.section}"
-        if self.title.startswith((intro, thesis)):  # editorial titles already name the thesis
-            return f"{self.title} ({kind})"
-        return f"{where} – {self.title} ({kind})"
+        title = _NUMBERED_TITLE.sub("", self.title)
+        return f"{where} – {title} ({kind})" if title else f"{where} ({kind})"
 
     def to_json(self) -> dict:
         return {

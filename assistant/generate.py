@@ -86,6 +86,13 @@ def _usable(text: str) -> bool:
     return len(words) >= _MIN_WORDS and not stripped.endswith((":", "?")) and not _LIST_ITEM.match(text)
 
 
+def _unwrap(text: str) -> str:
+    """A sentence the paper put in brackets stands alone in an answer without them."""
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1 and text.count(")") == 1:
+        return text[1:-1]
+    return text
+
+
 def _standalone_penalty(text: str) -> float:
     return 0.02 if _DANGLING.match(text) else 0.0
 
@@ -143,7 +150,7 @@ class ExtractiveGenerator:
         for rel, row in chosen:
             chunk = self.store.chunk(row["meta"]["chunk_id"])
             n = draft.cite(chunk, rel, row["text"])
-            text = f"„{row['text']}“" if quote_foreign else row["text"]
+            text = f"„{_unwrap(row['text'])}“" if quote_foreign else _unwrap(row["text"])
             draft.sentences.append(AnswerSentence(text, [n], "quote" if quote_foreign else "guidance"))
         if lang == "en" and not quote_foreign:
             self._add_german_quote(request, sections[0], draft)

@@ -49,7 +49,9 @@ _ABBREVIATIONS = {
     "mio",
     "mrd",
 }
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"“”»«’)]*\s+(?=[\"„“»«(\[]?[A-ZÄÖÜ0-9])")
+# A sentence ends after its punctuation *and* any closing quotes or brackets: "(… oft
+# interessanter.)" keeps its ")" (group 1 ends the sentence, the whitespace separates).
+_BOUNDARY = re.compile(r"(?<=[.!?…])([\"“”»«’)\]]*)\s+(?=[\"„“»«(\[]?[A-ZÄÖÜ0-9])")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n+")
 
 
@@ -84,7 +86,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
             last = words[-1].lower() if words else ""
             if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or last.isdigit():
                 continue
-            spans.append(_trim(text, cursor, match.start()))
+            spans.append(_trim(text, cursor, match.end(1)))
             cursor = match.end()
         if text[cursor:line_end].strip():
             spans.append(_trim(text, cursor, line_end))

@@ -66,3 +66,14 @@ def test_search_questions_help_retrieval_but_are_never_cited(assistant_core):
     ):
         answer = assistant_core.ask(question)
         assert answer.citations and all(c.kind != "question" for c in answer.citations)
+
+
+def test_answer_sentences_have_balanced_brackets(assistant_core):
+    # The paper puts whole sentences in brackets ("(Ein Fokus auf Technik … interessanter.)");
+    # an answer must never show half of such a pair.
+    for question in (
+        "Soll ich in der Erstberatung schon über konkrete Tools sprechen?",
+        "Is data protection a good opener in a first meeting?",
+    ):
+        for s in assistant_core.ask(question).sentences:
+            assert s.text.count("(") == s.text.count(")"), s.text

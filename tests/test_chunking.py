@@ -55,3 +55,19 @@ def test_one_overlong_sentence_is_cut_to_the_budget():
     doc = Document("d", "user", "T", "de", "x.md", [Section("", "T", text, "de", 0)])
     chunks = chunk_document(doc, budget=100, overlap=0)
     assert len(chunks) >= 5 and all(c.tokens <= 100 for c in chunks)
+
+
+def test_a_sentence_keeps_its_closing_bracket_and_quote():
+    from assistant.sentences import sentences
+
+    text = (
+        "Datenschutz ist kein guter Türöffner. (Ein Fokus auf Technik ist oft interessanter.) "
+        "Er sagte „Ja.“ Dann ging er, z. B. nach Hause."
+    )
+    got = [text[a:b] for a, b in sentences(text)]
+    assert got == [
+        "Datenschutz ist kein guter Türöffner.",
+        "(Ein Fokus auf Technik ist oft interessanter.)",
+        "Er sagte „Ja.“",
+        "Dann ging er, z. B. nach Hause.",
+    ]

@@ -1,0 +1,27 @@
+import pytest
+
+from assistant.citations import Citation
+
+
+def _label(title: str, section: str, lang: str, kind: str = "paper") -> str:
+    return Citation(1, "c", "paper", "Paper", section, title, kind, "text", 0.9).label(lang)
+
+
+@pytest.mark.parametrize(
+    ("title", "section", "lang", "expected"),
+    [
+        ("These 4: Ethik menschzentriert", "4", "en", "Thesis 4 – Ethik menschzentriert (paper)"),
+        ("Thesis 4: Ethics, human-centred", "4", "en", "Thesis 4 – Ethics, human-centred (digest)"),
+        ("These 4: Ethik menschzentriert", "4", "de", "These 4 – Ethik menschzentriert (Zusammenfassung)"),
+        ("Im Erstgespräch", "5.1", "de", "These 5.1 – Im Erstgespräch (Zusammenfassung)"),
+        ("Einleitung", "0", "en", "Introduction (digest)"),
+    ],
+)
+def test_a_section_is_named_once_in_the_readers_language(title, section, lang, expected):
+    kind = "paper" if expected.endswith("(paper)") else "digest"
+    assert _label(title, section, lang, kind) == expected
+
+
+def test_user_documents_are_labelled_by_document_and_heading():
+    c = Citation(1, "c", "u1", "Leitfaden", "", "Pilot", "user", "text", 0.5)
+    assert c.label("de") == "Leitfaden – Pilot (eigenes Dokument)"
