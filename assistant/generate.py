@@ -18,7 +18,7 @@ import numpy as np
 from .citations import AnswerSentence, Citation
 from .config import Settings
 from .corpus import CITABLE_KINDS
-from .retrieval import RetrievalResult, SectionHit
+from .retrieval import RetrievalResult, SectionHit, named_sections
 from .store import SentenceStore
 
 
@@ -86,6 +86,15 @@ def _usable(text: str) -> bool:
     return len(words) >= _MIN_WORDS and not stripped.endswith((":", "?")) and not _LIST_ITEM.match(text)
 
 
+# "Fasse These 6 zusammen", "Give me an overview of section 2.3": a summary of a named section
+# is answered with that section's digest (the project's own summary), in its own order.
+_SUMMARY_REQUEST = re.compile(
+    r"\b(fass\w*\b.*\bzusammen|zusammenfass\w*|überblick|kurzfassung|kernaussage\w*|"
+    r"summari[sz]\w*|summary|overview|gist|key\s+points?|in\s+a\s+nutshell)\b",
+    re.I,
+)
+
+
 def _unwrap(text: str) -> str:
     """A sentence the paper put in brackets stands alone in an answer without them."""
     if text.startswith("(") and text.endswith(")") and text.count("(") == 1 and text.count(")") == 1:
@@ -131,11 +140,34 @@ class ExtractiveGenerator:
                 rows.append((rel, row))
         return rows
 
-    def generate(self, request: GenerationRequest) -> Draft:
+    def _summary(self, request: GenerationRequest) -> Draft | None:
+        """The digest of the sections a summary request names, in order; None if not such a request."""
+        named = named_sections(request.question)
+        if not named or not _SUMMARY_REQUEST.search(request.question):
+            return None
         draft = Draft()
+        for section in named[:2]:
+            rows = [
+                r
+                for r in self.store.for_section(section)
+                if r["meta"]["kind"] == "digest" and r["meta"]["lang"] == request.lang
+            ]
+            for row in sorted(rows, key=lambda r: (r["meta"]["char_start"], r["meta"]["position"])):
+                if len(draft.sentences) >= request.max_sentences:
+                    break
+                rel = float(row["vec"] @ request.query_vector)
+                n = draft.cite(self.store.chunk(row["meta"]["chunk_id"]), rel, row["text"])
+                draft.sentences.append(AnswerSentence(row["text"], [n], "guidance"))
+        return draft if draft.sentences else None
+
+    def generate(self, request: GenerationRequest) -> Draft:
         top = request.retrieval.sections
         if not top:
-            return draft
+            return Draft()
+        summary = self._summary(request)
+        if summary is not None:
+            return summary
+        draft = Draft()
         best = top[0].score
         sections = [s for s in top[: self.max_sections] if s.score >= best - self.section_window]
         lang = request.lang

@@ -26,7 +26,7 @@ from .config import Settings
 from .corpus import SHIPPED_KINDS, Document, load_corpus
 from .embeddings import ChromaEmbeddingAdapter, get_embeddings
 
-SCHEMA_VERSION = "3"  # 3: sentences keep their closing brackets and quotes
+SCHEMA_VERSION = "4"  # 3: sentences keep their closing brackets and quotes; 4: "(thesis 2.2)." ends one
 Progress = Callable[[int, int, str], None]
 
 

@@ -77,3 +77,16 @@ def test_answer_sentences_have_balanced_brackets(assistant_core):
     ):
         for s in assistant_core.ask(question).sentences:
             assert s.text.count("(") == s.text.count(")"), s.text
+
+
+def test_a_summary_of_a_named_section_is_its_digest_in_order(assistant_core):
+    for question, lang, section in (
+        ("Fasse These 6 kurz zusammen.", "de", "6"),
+        ("Give me a summary of section 2.3.", "en", "2.3"),
+    ):
+        answer = assistant_core.ask(question)
+        assert answer.language == lang and len(answer.sentences) >= 2
+        assert {(c.section, c.kind) for c in answer.citations} == {(section, "digest")}
+        digest = answer.citations[0].text
+        positions = [digest.find(s.text) for s in answer.sentences]
+        assert -1 not in positions and positions == sorted(positions)  # the digest's own order

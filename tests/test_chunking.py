@@ -62,7 +62,8 @@ def test_a_sentence_keeps_its_closing_bracket_and_quote():
 
     text = (
         "Datenschutz ist kein guter Türöffner. (Ein Fokus auf Technik ist oft interessanter.) "
-        "Er sagte „Ja.“ Dann ging er, z. B. nach Hause."
+        "Er sagte „Ja.“ Dann ging er, z. B. nach Hause. Das steht in These 2.2 (Abschnitt 2.2). "
+        "Danach folgt These 2.3."
     )
     got = [text[a:b] for a, b in sentences(text)]
     assert got == [
@@ -70,4 +71,6 @@ def test_a_sentence_keeps_its_closing_bracket_and_quote():
         "(Ein Fokus auf Technik ist oft interessanter.)",
         "Er sagte „Ja.“",
         "Dann ging er, z. B. nach Hause.",
+        "Das steht in These 2.2 (Abschnitt 2.2).",
+        "Danach folgt These 2.3.",
     ]
