@@ -31,6 +31,13 @@ _FOLLOWUP_START = re.compile(
     r"^\s*(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b",
     re.I,
 )
+# "Ok. Und im Workshop?": an acknowledgement first; only short messages, which lack a topic of
+# their own (a long one after "Okay, and …" usually brings its own and is searched as it is).
+_ACK_THEN_FOLLOWUP = re.compile(
+    r"^\s*(ok(ay)?|hmm+|gut|super|danke|alles klar|thanks|great|got it|right)\W+"
+    r"(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b",
+    re.I,
+)
 _ANAPHORA = re.compile(
     r"\b(das|dies\w*|dabei|damit|dann|dort|die|stattdessen|sonst|it|this|that|these|those|them|they|there|instead|otherwise)\b",
     re.I,
@@ -104,19 +111,53 @@ class Answer:
         }
 
 
+# A message that is nothing but a request to go on: "Warum?", "Example?", "Mehr dazu?".
+_BARE_FOLLOWUP = re.compile(
+    r"^\W*(warum|wieso|weshalb|wozu|inwiefern|wie\s+genau|zum\s+beispiel|beispiele?|mehr(\s+dazu)?|genauer|"
+    r"konkreter|details?|und\s+jetzt|was\s+noch|why|how\s+so|how\s+exactly|in\s+what\s+way|for\s+example|"
+    r"examples?|more|tell\s+me\s+more|what\s+else|such\s+as)(\s+(eigentlich|genau|denn|bitte|nochmal|please|then|exactly|really|again))*\W*$",
+    re.I,
+)
+MAX_CONTEXT_TURNS = 3  # user turns a chain of follow-ups may reach back
+# "in zwei Sätzen", "in one sentence": the length the user asks for.
+_LENGTH = re.compile(
+    r"\bin\s+(einem|eins|zwei|drei|one|two|three|[123])\s+(satz|sätzen|saetzen|sentences?)\b", re.I
+)
+_NUMBERS = {
+    **dict.fromkeys(("einem", "eins", "one", "1"), 1),
+    **dict.fromkeys(("zwei", "two", "2"), 2),
+    **dict.fromkeys(("drei", "three", "3"), 3),
+}
+
+
+def requested_sentences(question: str) -> int | None:
+    """The number of sentences a question asks for ("Fasse das in zwei Sätzen zusammen"), if any."""
+    match = _LENGTH.search(question)
+    return _NUMBERS[match.group(1).lower()] if match else None
+
+
 def is_followup(question: str) -> bool:
     words = question.split()
-    return bool(_FOLLOWUP_START.search(question)) or (len(words) <= 9 and bool(_ANAPHORA.search(question)))
+    return (
+        bool(_FOLLOWUP_START.search(question))
+        or bool(_BARE_FOLLOWUP.match(question))
+        or (len(words) <= 9 and bool(_ACK_THEN_FOLLOWUP.search(question)))
+        or (len(words) <= 9 and bool(_ANAPHORA.search(question)))
+    )
 
 
 def condense(question: str, history: list[dict[str, str]] | None) -> str:
-    """Resolve an elliptic follow-up against the last user turn (the retrieval query)."""
+    """Resolve an elliptic follow-up against the conversation (the retrieval query): the last
+    user turn that stands on its own, with the follow-ups asked since."""
     if not history or not is_followup(question):
         return question
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
-    if not previous:
-        return question
-    return f"{Rails.search_text(redact(previous[-1]).text)} {question}"
+    context: list[str] = []
+    for turn in reversed(previous[-MAX_CONTEXT_TURNS:]):
+        context.insert(0, Rails.search_text(redact(turn).text))
+        if not is_followup(turn):
+            break
+    return " ".join([*context, question]) if context else question
 
 
 class Assistant:
@@ -170,6 +211,18 @@ class Assistant:
     def _run(self, question: str, history: list[dict[str, str]] | None) -> Answer:
         t0 = time.perf_counter()
         question = self._validate(question)
+        reply = self.rails.courtesy(question, detect_language(question))
+        if reply is not None:
+            return Answer(
+                question=question,
+                language=detect_language(question),
+                sentences=[AnswerSentence(reply, [], "notice")],
+                citations=[],
+                retrieval=None,
+                rails=[],
+                abstained=False,
+                timings_ms={"total": (time.perf_counter() - t0) * 1000},
+            )
         embed = self.index.embeddings.encode_query
         check, rails_vector = self.rails.check_input(question, embed)
         review = self.self_check.review(check) if self.self_check else None
@@ -215,7 +268,7 @@ class Assistant:
                 lang,
                 vector,
                 retrieval,
-                self.settings.max_answer_sentences,
+                min(requested_sentences(check.question) or 99, self.settings.max_answer_sentences),
                 exclude=self.rails.is_instruction_like,
                 sanitize=self.rails.neutralise,
             )

@@ -128,6 +128,10 @@ class Rails:
             self.source_of.setdefault(text, EXAMPLE_QUESTIONS)
         self.ordinary.extend(questions)
         self.pii_notice = raw["pii"]["notice"]
+        self.calibration_exclude = set(raw.get("calibration_exclude", []))
+        courtesy = raw.get("courtesy", {})
+        self.courtesy_patterns = [re.compile(p, re.I) for p in courtesy.get("patterns", [])]
+        self.courtesy_reply = courtesy.get("response", {})
         reminder = raw["people_decide_reminder"]
         self.reminder = {k: reminder[k].strip() for k in ("de", "en")}
         self.reminder_topics = [re.compile(p, re.I) for p in reminder.get("topics", [])]
@@ -170,9 +174,12 @@ class Rails:
     def labelled_ordinary(self) -> set[str]:
         """Hand-labelled negatives (YAML and development files): they set the calibration budget.
 
-        The corpus' example questions only widen what the classifier knows as ordinary.
+        The corpus' example questions, and the files listed under ``calibration_exclude`` (bare
+        conversational follow-ups, judged in their conversation), only widen what the classifier
+        knows as ordinary.
         """
-        return {t for t in self.ordinary if self.source_of.get(t) != EXAMPLE_QUESTIONS}
+        skip = {EXAMPLE_QUESTIONS, *self.calibration_exclude}
+        return {t for t in self.ordinary if self.source_of.get(t) not in skip}
 
     def _bullet_questions(self, files: list[str]) -> list[str]:
         """Ordinary consultant questions from the corpus' example-question files (Markdown bullets)."""
@@ -308,6 +315,12 @@ class Rails:
                     continue
             kept.append(hit)
         return kept
+
+    def courtesy(self, text: str, lang: str) -> str | None:
+        """The short reply to a message that is only thanks or an acknowledgement, else None."""
+        if any(p.match(text) for p in self.courtesy_patterns):
+            return self.courtesy_reply.get(lang) or None
+        return None
 
     def is_source_question(self, text: str) -> bool:
         """The question asks what the guidance says (content), not for a verdict or a decision."""

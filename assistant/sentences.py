@@ -84,7 +84,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
         for match in _BOUNDARY.finditer(text, line_start, line_end):
             words = re.findall(r"[\wÄÖÜäöüß]+", text[cursor : match.start()])
             last = words[-1].lower() if words else ""
-            closed = match.start() >= 2 and text[match.start() - 2] in ")]\"“”»«’"  # "(These 2.2)."
+            closed = match.start() >= 2 and text[match.start() - 2] in ')]"“”»«’'  # "(These 2.2)."
             abbreviated = last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or last.isdigit()
             if abbreviated and not closed:
                 continue

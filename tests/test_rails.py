@@ -247,3 +247,10 @@ def test_asking_for_the_index_listing_is_an_injection(assistant_core, question):
     answer = assistant_core.ask(question)
     assert "injection" in {h.name for h in answer.rails}
     assert ".md" not in answer.render() and "zukunftsthesen" not in answer.render().lower()
+
+
+def test_bare_follow_ups_train_the_classifier_but_stay_out_of_the_calibration_budget(assistant_core):
+    rails = assistant_core.rails
+    excluded = [t for t, src in rails.source_of.items() if src in rails.calibration_exclude]
+    assert excluded and not set(excluded) & rails.labelled_ordinary
+    assert any(t in rails.ordinary for t in excluded)  # still trains the classifier
