@@ -27,21 +27,34 @@ from .retrieval import HybridRetriever, RetrievalResult
 
 MAX_QUESTION_CHARS = 4000
 SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
-_FOLLOWUP_START = re.compile(
-    r"^\s*(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b",
-    re.I,
-)
-# "Ok. Und im Workshop?": an acknowledgement first; only short messages, which lack a topic of
-# their own (a long one after "Okay, and …" usually brings its own and is searched as it is).
+_CONTINUES = r"(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b"
+_FOLLOWUP_START = re.compile(r"^\s*" + _CONTINUES, re.I)
+# "Ok. Und im Workshop?": an acknowledgement, then a continuation.
 _ACK_THEN_FOLLOWUP = re.compile(
-    r"^\s*(ok(ay)?|hmm+|gut|super|danke|alles klar|thanks|great|got it|right)\W+"
-    r"(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b",
-    re.I,
+    r"^\s*(ok(ay)?|hmm+|gut|super|danke|alles klar|thanks|great|got it|right)\W+" + _CONTINUES, re.I
 )
 _ANAPHORA = re.compile(
     r"\b(das|dies\w*|dabei|damit|dann|dort|die|stattdessen|sonst|it|this|that|these|those|them|they|there|instead|otherwise)\b",
     re.I,
 )
+# A message that is nothing but a request to go on: "Warum?", "Example?", "Mehr dazu?".
+_BARE_FOLLOWUP = re.compile(
+    r"^\W*(warum|wieso|weshalb|wozu|inwiefern|wie\s+genau|zum\s+beispiel|beispiele?|mehr(\s+dazu)?|genauer|"
+    r"konkreter|details?|und\s+jetzt|was\s+noch|why|how\s+so|how\s+exactly|in\s+what\s+way|for\s+example|"
+    r"examples?|more|tell\s+me\s+more|what\s+else|such\s+as)(\s+(eigentlich|genau|denn|bitte|nochmal|please|then|exactly|really|again))*\W*$",
+    re.I,
+)
+SHORT_FOLLOWUP_WORDS = 9  # longer messages usually bring a topic of their own and are searched as they are
+MAX_CONTEXT_TURNS = 3  # user turns a chain of follow-ups may reach back
+# "in zwei Sätzen", "in one sentence": the length the user asks for.
+_LENGTH = re.compile(
+    r"\bin\s+(einem|eins|zwei|drei|one|two|three|[123])\s+(satz|sätzen|saetzen|sentences?)\b", re.I
+)
+_NUMBERS = {
+    **dict.fromkeys(("einem", "eins", "one", "1"), 1),
+    **dict.fromkeys(("zwei", "two", "2"), 2),
+    **dict.fromkeys(("drei", "three", "3"), 3),
+}
 
 
 class UserInputError(ValueError):
@@ -111,25 +124,6 @@ class Answer:
         }
 
 
-# A message that is nothing but a request to go on: "Warum?", "Example?", "Mehr dazu?".
-_BARE_FOLLOWUP = re.compile(
-    r"^\W*(warum|wieso|weshalb|wozu|inwiefern|wie\s+genau|zum\s+beispiel|beispiele?|mehr(\s+dazu)?|genauer|"
-    r"konkreter|details?|und\s+jetzt|was\s+noch|why|how\s+so|how\s+exactly|in\s+what\s+way|for\s+example|"
-    r"examples?|more|tell\s+me\s+more|what\s+else|such\s+as)(\s+(eigentlich|genau|denn|bitte|nochmal|please|then|exactly|really|again))*\W*$",
-    re.I,
-)
-MAX_CONTEXT_TURNS = 3  # user turns a chain of follow-ups may reach back
-# "in zwei Sätzen", "in one sentence": the length the user asks for.
-_LENGTH = re.compile(
-    r"\bin\s+(einem|eins|zwei|drei|one|two|three|[123])\s+(satz|sätzen|saetzen|sentences?)\b", re.I
-)
-_NUMBERS = {
-    **dict.fromkeys(("einem", "eins", "one", "1"), 1),
-    **dict.fromkeys(("zwei", "two", "2"), 2),
-    **dict.fromkeys(("drei", "three", "3"), 3),
-}
-
-
 def requested_sentences(question: str) -> int | None:
     """The number of sentences a question asks for ("Fasse das in zwei Sätzen zusammen"), if any."""
     match = _LENGTH.search(question)
@@ -137,13 +131,12 @@ def requested_sentences(question: str) -> int | None:
 
 
 def is_followup(question: str) -> bool:
-    words = question.split()
-    return (
-        bool(_FOLLOWUP_START.search(question))
-        or bool(_BARE_FOLLOWUP.match(question))
-        or (len(words) <= 9 and bool(_ACK_THEN_FOLLOWUP.search(question)))
-        or (len(words) <= 9 and bool(_ANAPHORA.search(question)))
-    )
+    """The message leans on the conversation: it continues ("Und …?"), only asks to go on
+    ("Warum?"), or is short and refers back ("Ok. Und im Workshop?", "Was heißt das?")."""
+    if _FOLLOWUP_START.search(question) or _BARE_FOLLOWUP.match(question):
+        return True
+    short = len(question.split()) <= SHORT_FOLLOWUP_WORDS
+    return short and bool(_ACK_THEN_FOLLOWUP.search(question) or _ANAPHORA.search(question))
 
 
 def condense(question: str, history: list[dict[str, str]] | None) -> str:
@@ -211,18 +204,9 @@ class Assistant:
     def _run(self, question: str, history: list[dict[str, str]] | None) -> Answer:
         t0 = time.perf_counter()
         question = self._validate(question)
-        reply = self.rails.courtesy(question, detect_language(question))
-        if reply is not None:
-            return Answer(
-                question=question,
-                language=detect_language(question),
-                sentences=[AnswerSentence(reply, [], "notice")],
-                citations=[],
-                retrieval=None,
-                rails=[],
-                abstained=False,
-                timings_ms={"total": (time.perf_counter() - t0) * 1000},
-            )
+        courtesy = self._courtesy(question, t0)
+        if courtesy is not None:
+            return courtesy
         embed = self.index.embeddings.encode_query
         check, rails_vector = self.rails.check_input(question, embed)
         review = self.self_check.review(check) if self.self_check else None
@@ -268,7 +252,10 @@ class Assistant:
                 lang,
                 vector,
                 retrieval,
-                min(requested_sentences(check.question) or 99, self.settings.max_answer_sentences),
+                min(
+                    requested_sentences(check.question) or self.settings.max_answer_sentences,
+                    self.settings.max_answer_sentences,
+                ),
                 exclude=self.rails.is_instruction_like,
                 sanitize=self.rails.neutralise,
             )
@@ -301,6 +288,25 @@ class Assistant:
             notices=notices,
             rail_scores={k: round(v, 4) for k, v in check.scores.items()},
             rail_review=asdict(review) if review and review.asked else None,
+        )
+        self._trace(answer)
+        return answer
+
+    def _courtesy(self, question: str, t0: float) -> Answer | None:
+        """Thanks or an acknowledgement alone get the short reply from the YAML, without search."""
+        if not self.rails.is_courtesy(question):
+            return None
+        lang = detect_language(question)
+        reply = self.rails.courtesy_reply[lang]
+        answer = Answer(
+            question=question,
+            language=lang,
+            sentences=[AnswerSentence(reply, [], "notice")],
+            citations=[],
+            retrieval=None,
+            rails=[],
+            abstained=False,
+            timings_ms={"total": (time.perf_counter() - t0) * 1000},
         )
         self._trace(answer)
         return answer

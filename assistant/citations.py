@@ -23,7 +23,9 @@ KIND_LABELS = {
 }
 SECTION_WORD = {"de": ("Einleitung", "These"), "en": ("Introduction", "Thesis")}
 # Thesis intros carry their number in the title ("These 4: Ethik …"); the label says it once.
-_NUMBERED_TITLE = re.compile(r"^(?:These|Thesis|Einleitung|Introduction)\b\s*[\d.]*\s*[:–-]?\s*")
+_NUMBERED_TITLE = re.compile(
+    rf"^(?:{'|'.join(w for words in SECTION_WORD.values() for w in words)})\b\s*[\d.]*\s*[:–-]?\s*"
+)
 
 
 @dataclass

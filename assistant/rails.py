@@ -316,11 +316,9 @@ class Rails:
             kept.append(hit)
         return kept
 
-    def courtesy(self, text: str, lang: str) -> str | None:
-        """The short reply to a message that is only thanks or an acknowledgement, else None."""
-        if any(p.match(text) for p in self.courtesy_patterns):
-            return self.courtesy_reply.get(lang) or None
-        return None
+    def is_courtesy(self, text: str) -> bool:
+        """The message is only thanks or an acknowledgement (``courtesy_reply`` answers it)."""
+        return any(p.match(text) for p in self.courtesy_patterns)
 
     def is_source_question(self, text: str) -> bool:
         """The question asks what the guidance says (content), not for a verdict or a decision."""

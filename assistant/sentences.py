@@ -51,7 +51,8 @@ _ABBREVIATIONS = {
 }
 # A sentence ends after its punctuation *and* any closing quotes or brackets: "(… oft
 # interessanter.)" keeps its ")" (group 1 ends the sentence, the whitespace separates).
-_BOUNDARY = re.compile(r"(?<=[.!?…])([\"“”»«’)\]]*)\s+(?=[\"„“»«(\[]?[A-ZÄÖÜ0-9])")
+_CLOSERS = '"“”»«’)]'
+_BOUNDARY = re.compile(rf"(?<=[.!?…])([{re.escape(_CLOSERS)}]*)\s+(?=[\"„“»«(\[]?[A-ZÄÖÜ0-9])")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n+")
 
 
@@ -84,7 +85,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
         for match in _BOUNDARY.finditer(text, line_start, line_end):
             words = re.findall(r"[\wÄÖÜäöüß]+", text[cursor : match.start()])
             last = words[-1].lower() if words else ""
-            closed = match.start() >= 2 and text[match.start() - 2] in ')]"“”»«’'  # "(These 2.2)."
+            closed = match.start() >= 2 and text[match.start() - 2] in _CLOSERS  # "(These 2.2)."
             abbreviated = last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or last.isdigit()
             if abbreviated and not closed:
                 continue
