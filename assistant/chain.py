@@ -247,17 +247,16 @@ class Assistant:
         answerable = not explicit_oos and (confident or bool(guarded))
         abstained = not answerable
         if answerable:
+            requested = requested_sentences(check.question)
             request = GenerationRequest(
                 check.question,
                 lang,
                 vector,
                 retrieval,
-                min(
-                    requested_sentences(check.question) or self.settings.max_answer_sentences,
-                    self.settings.max_answer_sentences,
-                ),
+                min(requested or self.settings.max_answer_sentences, self.settings.max_answer_sentences),
                 exclude=self.rails.is_instruction_like,
                 sanitize=self.rails.neutralise,
+                exact_length=requested is not None,
             )
             generated = self.generator.generate(request)
             sentences += self._merge(generated, draft)

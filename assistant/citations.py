@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 KIND_LABELS = {
     "de": {
         "paper": "Papier",
+        "translation": "Arbeitsübersetzung",
         "digest": "Zusammenfassung",
         "question": "Beispielfrage",
         "method": "Methodennotiz",
@@ -15,6 +16,7 @@ KIND_LABELS = {
     },
     "en": {
         "paper": "paper",
+        "translation": "our translation",
         "digest": "digest",
         "method": "method note",
         "question": "example question",

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     # The extractive answer draws on the best section and on others scoring within this window.
     answer_section_window: float = 0.015
     answer_max_sections: int = 2
+    # A digest sentence this similar to a chosen paper (or translation) sentence restates it.
+    answer_restatement_cut: float = 0.90
 
     # Guardrails: with an LLM backend configured, classifier scores this close to a rail's
     # threshold (in log-odds; 1.0 = within a factor e in odds) get a second opinion from the

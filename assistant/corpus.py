@@ -1,4 +1,4 @@
-"""Documents and their sections: the shipped corpus (paper, digests, method notes) and users' files."""
+"""Documents and their sections: the shipped corpus (paper, translation, digests, notes) and users' files."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any, Literal
 
 import yaml
 
-Kind = Literal["paper", "digest", "method", "question", "user"]
-KINDS: tuple[str, ...] = ("paper", "digest", "method", "question", "user")
+Kind = Literal["paper", "translation", "digest", "method", "question", "user"]
+KINDS: tuple[str, ...] = ("paper", "translation", "digest", "method", "question", "user")
 # Kinds that are sources a consultant can cite; "question" documents only help the search.
-CITABLE_KINDS: tuple[str, ...] = ("paper", "digest", "method", "user")
-SHIPPED_KINDS: tuple[str, ...] = ("paper", "digest", "method", "question")
+CITABLE_KINDS: tuple[str, ...] = ("paper", "translation", "digest", "method", "user")
+SHIPPED_KINDS: tuple[str, ...] = ("paper", "translation", "digest", "method", "question")
 USER_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx")
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -99,18 +99,15 @@ def parse_markdown(path: Path, raw: str | None = None) -> Document:
         lang = str(meta.get("lang", "de"))
         for head, text, start in _sections_between(raw, heads):
             sid = head.group(1)
-            sections.append(
-                Section(
-                    sid, head.group(2), text, lang, start, sid in editorial or kind in ("digest", "question")
-                )
-            )
+            own_title = sid in editorial or kind in ("translation", "digest", "question")
+            sections.append(Section(sid, head.group(2), text, lang, start, own_title))
     if not sections:
         raise CorpusError(f"{path}: no sections found (expected '## <id> <title>' headings).")
     return Document(doc_id, kind, title, str(meta.get("lang", "de")), str(path), sections, meta)
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Load every shipped document below ``corpus_dir`` (paper, digests, method notes)."""
+    """Load every shipped document below ``corpus_dir`` (paper, translation, digests, notes, questions)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus folder {corpus_dir} does not exist; set ASSISTANT_CORPUS_DIR.")
     docs = [

@@ -116,7 +116,13 @@ class HybridRetriever(BaseRetriever):
     reranker_model: str | None = None
     # Method notes are our own generic how-tos tied to a primary section; they may support a
     # section but should not outrank the paper's own text for it.
-    kind_offsets: dict[str, float] = {"paper": 0.0, "digest": 0.0, "method": -0.03, "user": 0.0}
+    kind_offsets: dict[str, float] = {
+        "paper": 0.0,
+        "translation": 0.0,
+        "digest": 0.0,
+        "method": -0.03,
+        "user": 0.0,
+    }
     _cache: _Cache | None = PrivateAttr(default=None)
     _version: str = PrivateAttr(default="")
     _lock: Any = PrivateAttr(default_factory=threading.Lock)

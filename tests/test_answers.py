@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from assistant.chain import condense
 
 
@@ -14,17 +16,49 @@ def test_german_answer_cites_every_sentence_and_lists_sources(assistant_core):
     assert numbers == {c.n for c in answer.citations}
 
 
-def test_english_question_gets_an_english_answer_from_the_digests(assistant_core):
+def test_english_question_gets_an_english_answer_from_translation_and_digests(assistant_core):
     answer = assistant_core.ask("How do I approach data protection in a first meeting?")
     assert answer.language == "en"
     guidance = [s for s in answer.sentences if s.role == "guidance"]
     assert guidance
-    kinds = {c.kind for c in answer.citations}
-    assert "digest" in kinds
+    by_n = {c.n: c for c in answer.citations}
+    assert {by_n[s.cites[0]].kind for s in guidance} <= {"translation", "digest", "method"}
     for s in answer.sentences:
         if s.role == "quote":
             assert "„" in s.text  # German quotes are marked as quotes
     assert "Sources:" in answer.render()
+
+
+def test_the_translation_is_cited_as_ours_and_never_in_german_answers(assistant_core):
+    english = assistant_core.ask("What does the paper say about humanising AI?")
+    cited = [c for c in english.citations if c.kind == "translation"]
+    assert cited, [c.kind for c in english.citations]
+    assert re.search(r"^\[\d\] Thesis 3\.3 – .+ \(our translation\)$", english.render(), re.M)
+    german = assistant_core.ask("Was sagt das Papier zur Vermenschlichung von KI?")
+    assert german.citations and "translation" not in {c.kind for c in german.citations}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I approach data protection in a first meeting?",
+        "Wie spreche ich Datenschutz im Erstgespräch an?",
+        "Wie messe ich die Wirkung einer KI-Beratung?",
+        "How should consultants talk about AI as a colleague?",
+    ],
+)
+def test_an_answer_does_not_say_the_same_point_twice(assistant_core, question):
+    """A digest sentence summarises a paper sentence; the answer uses one of the two."""
+    answer = assistant_core.ask(question)
+    by_n = {c.n: c for c in answer.citations}
+    guidance = [s for s in answer.sentences if s.role == "guidance"]
+    vectors = assistant_core.index.embeddings.encode_passages([s.text for s in guidance])
+    cut = 0.90  # the shipped default: a digest sentence this close to a source sentence restates it
+    for i, a in enumerate(guidance):
+        for j in range(i + 1, len(guidance)):
+            kinds = {by_n[a.cites[0]].kind, by_n[guidance[j].cites[0]].kind}
+            if "digest" in kinds and kinds & {"paper", "translation"}:
+                assert float(vectors[i] @ vectors[j]) <= cut + 0.005, (a.text, guidance[j].text)
 
 
 def test_out_of_scope_question_is_declined_plainly(assistant_core):

@@ -4,6 +4,7 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 from assistant.corpus import load_corpus, parse_markdown
+from assistant.sentences import sentences
 
 from .conftest import SEED
 
@@ -108,6 +109,20 @@ def test_digests_cover_every_section_in_both_languages():
             assert s.lang == lang
             n = len(re.findall(r"[.!?](\s|$)", s.text))
             assert 2 <= n <= 3, (lang, s.id, n)
+
+
+def test_the_translation_mirrors_the_paper_sentence_by_sentence():
+    docs = {d.doc_id: d for d in load_corpus(PROJECT_ROOT / "corpus")}
+    paper, translation = docs["zukunftsthesen-2024"], docs["paper-en"]
+    assert (translation.kind, translation.lang) == ("translation", "en")
+    assert translation.meta["translates"] == paper.doc_id
+    assert [s.id for s in translation.sections] == [s.id for s in paper.sections] == IDS
+    for de, en in zip(paper.sections, translation.sections, strict=True):
+        assert en.lang == "en" and en.editorial_title
+        assert len(en.text.splitlines()) == len(de.text.splitlines()), en.id  # same paragraphs
+        # One English sentence per German one; one colon-led German sentence was split in two.
+        assert abs(len(sentences(en.text)) - len(sentences(de.text))) <= 1, en.id
+        assert "„" not in en.text and "Unternehmen " not in en.text
 
 
 def test_method_notes_name_paper_sections_and_have_both_languages():
