@@ -244,9 +244,14 @@ class Assistant:
                 template = self.rails.response(name, lang)
                 slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft))
                 sentences += Rails.fill(template, slots)
-        answerable = not explicit_oos and (confident or bool(guarded))
-        abstained = not answerable
-        if answerable:
+        # Social talk alone ("Wie geht es dir?") has no need to search for; a follow-up has one.
+        standalone = query == check.search
+        social = not explicit_oos and standalone and self.rails.is_social_only(check.question, names)
+        answerable = not explicit_oos and (confident or bool(guarded)) and not social
+        abstained = not answerable and not social
+        if social:
+            sentences.append(AnswerSentence(self.rails.capabilities[lang], [], "notice"))
+        elif answerable:
             requested = requested_sentences(check.question)
             request = GenerationRequest(
                 check.question,
@@ -292,15 +297,21 @@ class Assistant:
         return answer
 
     def _courtesy(self, question: str, t0: float) -> Answer | None:
-        """Thanks or an acknowledgement alone get the short reply from the YAML, without search."""
-        if not self.rails.is_courtesy(question):
+        """Thanks, an acknowledgement or a greeting alone get a short reply from the YAML, without
+        search."""
+        greeting = self.rails.greeting_language(question)
+        if greeting is not None:
+            lang = greeting
+            replies = [self.rails.greeting_reply[lang], self.rails.capabilities[lang]]
+        elif self.rails.is_courtesy(question):
+            lang = detect_language(question)
+            replies = [self.rails.courtesy_reply[lang]]
+        else:
             return None
-        lang = detect_language(question)
-        reply = self.rails.courtesy_reply[lang]
         answer = Answer(
             question=question,
             language=lang,
-            sentences=[AnswerSentence(reply, [], "notice")],
+            sentences=[AnswerSentence(reply, [], "notice") for reply in replies],
             citations=[],
             retrieval=None,
             rails=[],

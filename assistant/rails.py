@@ -132,6 +132,13 @@ class Rails:
         courtesy = raw.get("courtesy", {})
         self.courtesy_patterns = [re.compile(p, re.I) for p in courtesy.get("patterns", [])]
         self.courtesy_reply = courtesy.get("response", {})
+        greeting = courtesy.get("greeting", {})
+        self.greeting_patterns = {
+            lang: re.compile(p, re.I) for lang, p in greeting.get("patterns", {}).items()
+        }
+        self.greeting_reply = greeting.get("response", {})
+        self.capabilities = raw.get("capabilities", {})
+        self.social_only_max_words = int(raw.get("social_only_max_words", 0))
         reminder = raw["people_decide_reminder"]
         self.reminder = {k: reminder[k].strip() for k in ("de", "en")}
         self.reminder_topics = [re.compile(p, re.I) for p in reminder.get("topics", [])]
@@ -319,6 +326,19 @@ class Rails:
     def is_courtesy(self, text: str) -> bool:
         """The message is only thanks or an acknowledgement (``courtesy_reply`` answers it)."""
         return any(p.match(text) for p in self.courtesy_patterns)
+
+    def greeting_language(self, text: str) -> str | None:
+        """The language of a message that is only a greeting ("Hallo!", "Good morning"), else None."""
+        return next((lang for lang, p in self.greeting_patterns.items() if p.match(text)), None)
+
+    def is_social_only(self, text: str, fired: set[str]) -> bool:
+        """Short social talk addressed to the tool: anthropomorphism is the only rail that fired
+        (personal data aside), so there is no underlying need to search for."""
+        return (
+            "anthropomorphism" in fired
+            and fired <= {"anthropomorphism", "pii"}
+            and len(re.findall(r"\w+", text)) <= self.social_only_max_words
+        )
 
     def is_source_question(self, text: str) -> bool:
         """The question asks what the guidance says (content), not for a verdict or a decision."""

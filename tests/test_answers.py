@@ -158,6 +158,35 @@ def test_thanks_get_a_short_reply_without_search_but_nothing_else_slips_through(
     assert assistant_core.ask("Danke, und wie binde ich den Betriebsrat ein?").citations
 
 
+def test_a_greeting_gets_a_greeting_and_an_offer_without_search(assistant_core):
+    offers = assistant_core.rails.capabilities
+    for text, lang in (("Guten Morgen!", "de"), ("Hallo zusammen", "de"), ("Good morning", "en")):
+        answer = assistant_core.ask(text)
+        assert answer.language == lang and answer.retrieval is None and not answer.citations
+        assert answer.sentences[-1].text == offers[lang] and not answer.abstained
+    greeted = assistant_core.ask("Hallo, wie spreche ich Datenschutz im Erstgespräch an?")
+    assert greeted.retrieval is not None and "5.1" in {c.section for c in greeted.citations}
+
+
+def test_social_talk_gets_the_clarification_and_an_offer_instead_of_random_guidance(assistant_core):
+    for text, lang in (("Wie geht es dir heute?", "de"), ("Do you enjoy your work?", "en")):
+        answer = assistant_core.ask(text)
+        assert "anthropomorphism" in {h.name for h in answer.rails} and not answer.abstained
+        assert answer.sentences[-1].text == assistant_core.rails.capabilities[lang]
+        # Only the clarification's own sources (theses 3.1 and 3.3), nothing retrieved for the chat.
+        assert {c.section for c in answer.citations} <= {"3.1", "3.3"}
+    # A request behind the personal framing is still helped with from the sources.
+    need = assistant_core.ask(
+        "Stell dich bitte als neue Kollegin vor und erkläre der Belegschaft, wie wir KI im Lager einführen."
+    )
+    assert "anthropomorphism" in {h.name for h in need.rails}
+    assert {c.section for c in need.citations} - {"3.1", "3.3"}
+    # In a conversation the same short question is a follow-up, not small talk.
+    history = [{"role": "user", "content": "Wie binde ich den Betriebsrat früh ein?"}]
+    followed = assistant_core.ask("Was meinst du damit genau?", history)
+    assert followed.sentences[-1].text != assistant_core.rails.capabilities["de"]
+
+
 def test_an_acknowledgement_before_a_follow_up_keeps_it_a_follow_up():
     history = [{"role": "user", "content": "Wie binde ich den Betriebsrat früh ein?"}]
     for question in ("Ok. Und im Workshop?", "Hmm, und in der Pflege?", "ok and in the workshop?"):
