@@ -126,8 +126,6 @@ class ExtractiveGenerator:
         self.section_window = section_window  # sections this close to the best are used
         self.max_sections = max_sections
         self.keep_within = keep_within  # sentences this close to the best sentence are kept
-        # The paper's own words (or our sentence-by-sentence translation of them) first, our
-        # digests next, method notes last.
         # Cosine above which two sentences count as one point. A digest sentence sits at 0.92-0.93
         # (median) from the source sentence it summarises, while distinct sentences of a section
         # sit at 0.82-0.86 (median) and rarely above 0.90 (measured on the corpus, DE and EN).
@@ -135,8 +133,10 @@ class ExtractiveGenerator:
         self.restatement_cut = restatement_cut
         # A translated sentence sits at 0.91 (median) from its German original and at 0.84 from the
         # section's other sentences; above 0.90 the nearest is its original in 9 of 10 cases, and
-        # otherwise a neighbouring sentence of the same section (corpus measurement).
+        # otherwise another sentence of the same section (corpus measurement).
         self.original_min = 0.90
+        # The paper's own words (or our sentence-by-sentence translation of them) first, our
+        # digests next, method notes last.
         self.kind_bonus = {"paper": 0.01, "translation": 0.01, "digest": 0.005, "method": -0.02}
 
     def _candidates(self, request: GenerationRequest, sections: list[SectionHit], lang: str):
@@ -231,6 +231,7 @@ class ExtractiveGenerator:
         return sim > self.duplicate_cut
 
     def _quotable(self, section_key: str, request: GenerationRequest) -> list[dict]:
+        """Paper sentences of a section short and self-contained enough to quote."""
         return [
             r
             for r in self.store.for_section(section_key)
