@@ -242,7 +242,7 @@ class Assistant:
         for name in shown:
             if name in names:
                 template = self.rails.response(name, lang)
-                slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft))
+                slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft, lang))
                 sentences += Rails.fill(template, slots)
         # Social talk alone ("Wie geht es dir?") has no need to search for; a follow-up has one.
         standalone = query == check.search
@@ -268,7 +268,7 @@ class Assistant:
         elif "out_of_scope" in names or "injection" not in names:
             sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
         if answerable and self.rails.needs_reminder(check.question, check):
-            cites = self._cite_sections(self.rails.reminder_cite[:1], vector, draft)
+            cites = self._cite_sections(self.rails.reminder_cite[:1], vector, draft, lang)
             text = " ".join(self.rails.reminder[lang].split())
             sentences.append(AnswerSentence(text, list(cites.values()), "reminder"))
         sentences = self.rails.check_output(sentences, {c.n for c in draft.citations})
@@ -333,10 +333,14 @@ class Assistant:
             )
         return question
 
-    def _cite_sections(self, sections: list[str], vector, draft: Draft) -> dict[str, int]:
+    def _cite_sections(self, sections: list[str], vector, draft: Draft, lang: str) -> dict[str, int]:
+        """Cite the paper sections a template stands on: in English, through our translation
+        where there is one, so the cited passage can be read in the answer's language."""
         numbers = {}
         for section in sections:
-            found = self.store.best_chunk(section, "paper", vector)
+            found = (self.store.best_chunk(section, "translation", vector) if lang == "en" else None) or (
+                self.store.best_chunk(section, "paper", vector)
+            )
             if found is not None:
                 numbers[section] = draft.cite(*found)
         return numbers

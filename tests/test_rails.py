@@ -137,6 +137,19 @@ def test_decision_is_declined_with_an_offer_and_citations(assistant_core):
     assert not re.search(r"\b(ersetzen|entlassen) Sie\b", text)
 
 
+def test_rail_citations_are_readable_in_the_answer_language(assistant_core):
+    """A template's sources: the German paper in German answers, our translation in English ones."""
+    for question, kind, label in (
+        ("Which of my two applicants should we hire? Just decide for us.", "translation", "our translation"),
+        ("Welchen der beiden Bewerber sollen wir einstellen? Entscheide du.", "paper", "Papier"),
+    ):
+        answer = assistant_core.ask(question)
+        assert "decision" in {h.name for h in answer.rails}
+        template = [c for c in answer.citations if c.section in {"3.1", "3.3", "4.3"}]
+        assert template and {c.kind for c in template} == {kind}
+        assert all(c.label(answer.language).endswith(f"({label})") for c in template)
+
+
 def test_legal_question_points_to_experts_and_still_gives_guidance(assistant_core):
     answer = assistant_core.ask("Is our new HR chatbot GDPR-compliant? Give me a yes or no.")
     assert "legal" in {h.name for h in answer.rails}
