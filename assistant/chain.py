@@ -214,14 +214,15 @@ class Assistant:
         lang = detect_language(check.question or question)
         notices = [self.rails.pii_notice[lang]] if check.pii else []
         query = condense(check.search, history)  # redacted, without placeholders
-        vector = rails_vector if query == check.search else embed(query)
+        standalone = query == check.search  # not a follow-up resolved against the conversation
+        vector = rails_vector if standalone else embed(query)
         retrieval = self.retriever.search(query, vector) if query.strip() else RetrievalResult(query, [])
         t_retrieve = time.perf_counter()
 
         top = retrieval.evidence
         confident = top >= self.settings.abstain_threshold
         hits = list(check.hits)
-        if query != check.search:  # an elliptic follow-up is judged with its context
+        if not standalone:  # an elliptic follow-up is judged with its context
             hits = self.rails.confirm_in_context(hits, query, vector)
         if not confident and not any(h.name == "out_of_scope" for h in hits):
             guarded = {"decision", "legal", "anthropomorphism", "injection"} & set(check.names)
@@ -245,7 +246,6 @@ class Assistant:
                 slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft, lang))
                 sentences += Rails.fill(template, slots)
         # Social talk alone ("Wie geht es dir?") has no need to search for; a follow-up has one.
-        standalone = query == check.search
         social = not explicit_oos and standalone and self.rails.is_social_only(check.question, names)
         answerable = not explicit_oos and (confident or bool(guarded)) and not social
         abstained = not answerable and not social

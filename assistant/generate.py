@@ -199,8 +199,8 @@ class ExtractiveGenerator:
             text = f"„{_unwrap(row['text'])}“" if quote_foreign else _unwrap(row["text"])
             draft.sentences.append(AnswerSentence(text, [n], "quote" if quote_foreign else "guidance"))
         if lang == "en" and not quote_foreign and not request.exact_length:
-            translated = [row for _, row in chosen if row["meta"]["kind"] == "translation"]
-            self._add_german_quote(request, sections[0], draft, translated[0] if translated else None)
+            translated = next((row for _, row in chosen if row["meta"]["kind"] == "translation"), None)
+            self._add_german_quote(request, sections[0], draft, translated)
         return draft
 
     def _mmr(self, cands, k: int):
@@ -250,19 +250,23 @@ class ExtractiveGenerator:
         sim, row = max(((float(r["vec"] @ translated["vec"]), r) for r in rows), key=lambda x: x[0])
         return row if sim >= self.original_min else None
 
+    def _closest_to_question(self, section: SectionHit, request: GenerationRequest) -> dict | None:
+        """The top section's quotable sentence closest to the question, if it is close enough."""
+        rows = self._quotable(section.key, request)
+        if not rows:
+            return None
+        rel, row = max(((float(r["vec"] @ request.query_vector), r) for r in rows), key=lambda x: x[0])
+        return row if rel >= section.dense - 0.04 else None
+
     def _add_german_quote(
         self, request: GenerationRequest, section: SectionHit, draft: Draft, translated: dict | None
     ) -> None:
         """Add a short sentence of the German paper: the original of the answer's first translated
         sentence where there is one, else the top section's sentence closest to the question."""
-        row = self._original_of(translated, request) if translated is not None else None
+        original = self._original_of(translated, request) if translated is not None else None
+        row = original or self._closest_to_question(section, request)
         if row is None:
-            rows = self._quotable(section.key, request)
-            if not rows:
-                return
-            rel, row = max(((float(r["vec"] @ request.query_vector), r) for r in rows), key=lambda x: x[0])
-            if rel < section.dense - 0.04:
-                return
+            return
         rel = float(row["vec"] @ request.query_vector)
         n = draft.cite(self.store.chunk(row["meta"]["chunk_id"]), rel, row["text"])
         draft.sentences.append(AnswerSentence(f"In the paper's own words: „{row['text']}“", [n], "quote"))
