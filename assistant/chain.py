@@ -22,7 +22,7 @@ from .language import detect_language
 from .llm import make_chat_model
 from .pii import redact
 from .rail_check import make_self_check
-from .rails import ACTIONS, RailHit, Rails
+from .rails import ACTIONS, RailHit, Rails, load_rails
 from .retrieval import HybridRetriever, RetrievalResult
 
 MAX_QUESTION_CHARS = 4000
@@ -168,9 +168,7 @@ class Assistant:
         # One external chat model (if configured) serves both the answers and the rail self-check.
         chat_model = make_chat_model(self.settings) if self.settings.generator != "extractive" else None
         self.generator = make_generator(self.settings, self.store, chat_model)
-        self.rails = Rails(
-            self.settings.prompts_dir / "guardrails.yaml", index.embeddings, cache_dir=self.settings.index_dir
-        )
+        self.rails = load_rails(self.settings, index.embeddings)
         self.self_check = make_self_check(self.settings, self.rails, chat_model)
         self._log_lock = threading.Lock()
 

@@ -162,6 +162,9 @@ def index_build() -> None:
                 task, completed=d, total=t, description=f"Einbetten ({w})"
             ),
         )
+    from .rails import load_rails
+
+    load_rails(get_settings(), index.embeddings)  # fits the rail model here if its inputs changed
     state = "neu aufgebaut" if report.rebuilt else "aktualisiert"
     out.print(
         f"Index {state}: {report.added} hinzugefügt, {report.removed} entfernt, "

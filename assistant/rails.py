@@ -10,8 +10,8 @@ kept in the check's scores and written to the trace log.
 
 from __future__ import annotations
 
-import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,11 @@ class Rail:
     threshold: float
     budget: float | None = None  # per-rail false-positive budget for calibration, if not the default
     description: str = ""
+
+
+def load_rails(settings: Any, embeddings: Any) -> Rails:
+    """The product's rails: definitions from ``prompts_dir``, the fitted model beside the index."""
+    return Rails(settings.prompts_dir / "guardrails.yaml", embeddings, cache_dir=settings.index_dir)
 
 
 class Rails:
@@ -202,9 +207,18 @@ class Rails:
             ]
         return out
 
-    # --- exemplar vectors (embedded once, cached on disk by content hash) --------------
+    # --- the trained model (an artefact beside the index, see ``rail_classifier.py``) ------
+
+    @property
+    def input_files(self) -> list[Path]:
+        """The files the model is trained from: this YAML, exemplar and question files."""
+        names = [*self.raw.get("exemplar_files", []), *self.raw.get("ordinary_question_files", [])]
+        return [self.path, *((self.path.parent / n).resolve() for n in names)]
 
     def _load_vectors(self, cache_dir: Path | None) -> None:
+        """Load the fitted model from ``cache_dir``; fit (and store) it only when its inputs changed."""
+        from .rail_classifier import RailClassifier, RailModel, fingerprint
+
         texts = [e for r in self.rails.values() for e in r.exemplars] + self.ordinary
         owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(
             self.ordinary
@@ -212,27 +226,43 @@ class Rails:
         # Exemplars are seen exactly as questions are at run time: redacted, placeholders dropped.
         self._model_texts = [self.search_text(redact(t).text) for t in texts]
         model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
-        digest = hashlib.sha1(("\n".join(self._model_texts) + model_id).encode()).hexdigest()[:16]
-        cache = cache_dir / f"rails-{digest}.npy" if cache_dir else None
-        if cache and cache.is_file():
-            vectors = np.load(cache)
+        fresh = RailClassifier(list(self.rails))
+        digest = fingerprint(self._model_texts, owners, self.input_files, model_id, fresh.params)
+        stored = RailModel.load(cache_dir) if cache_dir else None
+        if stored is not None and stored.fingerprint == digest:
+            model = stored
         else:
-            vectors = (
-                self.embeddings.encode_query_batch(self._model_texts)
-                if hasattr(self.embeddings, "encode_query_batch")
-                else np.vstack([self.embeddings.encode_query(t) for t in self._model_texts])
-                if texts
-                else np.zeros((0, 1))
-            )
-            if cache:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                np.save(cache, vectors)
-        self._vectors = np.asarray(vectors, dtype=np.float32)
+            if stored is not None:
+                old = stored.fingerprint[:8]
+                print(f"Rail model: inputs changed ({old} → {digest[:8]}), re-fitting.", file=sys.stderr)
+            elif cache_dir:
+                print(f"Rail model: none stored in {cache_dir}, fitting once.", file=sys.stderr)
+            reuse = stored if stored is not None and stored.model_id == model_id else None
+            vectors = self._embed(self._model_texts, reuse)
+            fitted = fresh.fit(self._model_texts, owners, vectors)
+            model = RailModel(fitted, self._model_texts, owners, vectors, digest, model_id)
+            if cache_dir:
+                model.save(cache_dir)
+        self.model = model
+        self.classifier = model.classifier
+        self._vectors = np.asarray(model.vectors, dtype=np.float32)
         self._owners = np.array(owners)
         self._texts = texts
-        from .rail_classifier import RailClassifier
 
-        self.classifier = RailClassifier(list(self.rails)).fit(self._model_texts, owners, self._vectors)
+    def _embed(self, texts: list[str], previous: Any) -> np.ndarray:
+        """Exemplar vectors; those of a previous artefact (same model) are reused, not re-embedded."""
+        known = dict(zip(previous.texts, previous.vectors, strict=True)) if previous is not None else {}
+        todo = sorted({t for t in texts if t not in known})
+        if todo:
+            new = (
+                self.embeddings.encode_query_batch(todo)
+                if hasattr(self.embeddings, "encode_query_batch")
+                else np.vstack([self.embeddings.encode_query(t) for t in todo])
+            )
+            known.update(zip(todo, np.asarray(new), strict=True))
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.vstack([known[t] for t in texts]).astype(np.float32)
 
     # --- input rails ---------------------------------------------------------------------
 
