@@ -357,6 +357,9 @@ class Assistant:
                     "section": c.section,
                     "section_title": c.title,
                     "kind": c.kind,
+                    "user_section": c.user_section,
+                    "page_start": c.page_start,
+                    "page_end": c.page_end,
                 },
             }
             n = draft.cite(chunk, c.score)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 
@@ -27,10 +28,16 @@ class Chunk:
     char_end: int
     tokens: int
     sentences: tuple[str, ...] = field(default=(), compare=False)
+    user_section: str = ""  # a user document's own section id ("2.1" or heading path)
+    page_start: int = 0  # 1-based pages of a PDF passage; 0 where the source has no pages
+    page_end: int = 0
 
     def metadata(self) -> dict[str, str | int | bool]:
         """Flat metadata as stored in Chroma."""
         return {
+            "user_section": self.user_section,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
             "doc_id": self.doc_id,
             "doc_title": self.doc_title,
             "kind": self.kind,
@@ -80,6 +87,16 @@ def _split_long(text, start, end, budget, encoding, para_end):
     return pieces
 
 
+def page_range(section: Section, start: int, end: int) -> tuple[int, int]:
+    """First and last page of the paragraphs that ``section.text[start:end]`` touches."""
+    if not section.pages:
+        return 0, 0
+    offsets = [p[0] for p in section.pages]
+    first = max(bisect.bisect_right(offsets, start) - 1, 0)
+    last = max(bisect.bisect_left(offsets, end) - 1, first)
+    return section.pages[first][1], max(p[2] for p in section.pages[first : last + 1])
+
+
 def chunk_section(
     doc: Document,
     section: Section,
@@ -122,9 +139,13 @@ def chunk_section(
     for group in groups:
         s, e = group[0][0], group[-1][1]
         body = text[s:e]
+        page_start, page_end = page_range(section, s, e)
+        where = f"{section.id}|{section.title}|{section.lang}"
+        if section.user_section or page_start:  # users' documents only: paper ids stay as they are
+            where += f"|{section.user_section}|{page_start}-{page_end}"
         chunks.append(
             Chunk(
-                id=chunk_id(doc.doc_id, f"{section.id}|{section.title}|{section.lang}", body),
+                id=chunk_id(doc.doc_id, where, body),
                 text=body,
                 doc_id=doc.doc_id,
                 doc_title=doc.title,
@@ -137,6 +158,9 @@ def chunk_section(
                 char_end=section.start + e,
                 tokens=count_tokens(body, encoding),
                 sentences=tuple(text[a:b] for a, b, _ in group),
+                user_section=section.user_section,
+                page_start=page_start,
+                page_end=page_end,
             )
         )
     return chunks

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)
     contextual_headers: bool = True  # embed "section title + chunk text"
 
+    # Users' files (assistant/extract): running headers/footers are lines among the first/last
+    # ``zone`` lines of a page repeating on ``min_pages`` pages; a page-number offset must hold on
+    # this share of pages; a PDF line shorter than this share of a full line ends its paragraph;
+    # sections shorter than ``lang_min_chars`` take the document's language.
+    extract_header_zone_lines: int = Field(3, ge=0, le=10)
+    extract_header_min_pages: int = Field(3, ge=2)
+    extract_page_number_share: float = Field(0.3, gt=0.0, le=1.0)
+    extract_short_line_ratio: float = Field(0.75, gt=0.0, le=1.0)
+    extract_lang_min_chars: int = 200
+
     # Retrieval
     k_dense: int = 24
     k_lexical: int = 24

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ USER_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _SECTION_HEADING = re.compile(r"^##[ \t]+(\d+(?:\.\d+)?)[ \t]+(.+?)[ \t]*$", re.M)
 _LANG_HEADING = re.compile(r"^##[ \t]+(de|en)[ \t]*$", re.M)
-_ANY_HEADING = re.compile(r"^(#{1,3})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
 class CorpusError(ValueError):
@@ -31,12 +29,16 @@ class CorpusError(ValueError):
 class Section:
     """One citable unit: a paper section (``5.1``), its digest, a method note part or a user heading."""
 
-    id: str  # paper section id ("0", "5", "5.1"); "" for user documents
+    id: str  # paper section id ("0", "5", "5.1"); "" for user documents (never mixed with the paper's)
     title: str
     text: str
     lang: str
     start: int  # character offset of ``text`` in the source file
     editorial_title: bool = False
+    # Users' documents: their own section id (numbering "2.1", else the heading path) and the
+    # pages of each paragraph as (offset in ``text``, first page, last page), 1-based.
+    user_section: str = ""
+    pages: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass
@@ -122,88 +124,11 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
     return docs
 
 
-# --- users' own documents -------------------------------------------------------------
-
-
-def _extract_text(path: Path) -> str:
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".md", ".markdown", ".txt"):
-            data = path.read_bytes()
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                return data.decode("cp1252")
-        if suffix == ".pdf":
-            from pypdf import PdfReader
-
-            reader = PdfReader(str(path))
-            return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
-        if suffix == ".docx":
-            import docx
-
-            lines = []
-            for para in docx.Document(str(path)).paragraphs:
-                style = (para.style.name or "").lower() if para.style is not None else ""
-                text = para.text.strip()
-                if not text:
-                    continue
-                lines.append(f"## {text}" if style.startswith("heading") else text)
-            return "\n\n".join(lines)
-    except CorpusError:
-        raise
-    except Exception as exc:  # broken PDFs/DOCX raise many different types
-        raise CorpusError(f"{path.name}: the file could not be read ({exc}).") from exc
-    raise CorpusError(
-        f"{path.name}: unsupported file type '{suffix}'. Use one of {', '.join(USER_SUFFIXES)}."
-    )
-
-
-def user_doc_id(path: Path) -> str:
-    """Stable id for a user's file: its name plus a short hash of the name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:40] or "doc"
-    return f"user-{slug}-{hashlib.sha1(path.name.encode()).hexdigest()[:6]}"
+# --- users' own documents (extraction lives in ``assistant.extract``) ---------------------
 
 
 def load_user_document(path: Path, detect_lang=None) -> Document:
-    """Read a user's .md/.txt/.pdf/.docx into a Document of kind ``user``.
+    """Read a user's .md/.txt/.pdf/.docx into a Document of kind ``user`` (see ``assistant.extract``)."""
+    from .extract import load_user_document as load
 
-    Raises CorpusError with an actionable message for missing, unsupported or empty files.
-    """
-    if not path.is_file():
-        raise CorpusError(f"{path}: file not found.")
-    if path.suffix.lower() not in USER_SUFFIXES:
-        raise CorpusError(f"{path.name}: unsupported file type. Use one of {', '.join(USER_SUFFIXES)}.")
-    text = _extract_text(path).replace("\r\n", "\n").replace("\x00", "")
-    if len(text.strip()) < 20:
-        raise CorpusError(f"{path.name}: the file has no readable text (is it empty or scanned?).")
-    return user_document_from_text(path.name, text, detect_lang, doc_id=user_doc_id(path))
-
-
-def user_document_from_text(name: str, text: str, detect_lang=None, doc_id: str | None = None):
-    """Build a user Document from already extracted text (Markdown headings become sections)."""
-    from .language import detect_language
-
-    detect = detect_lang or detect_language
-    heads = list(_ANY_HEADING.finditer(text))
-    title = Path(name).stem
-    sections: list[Section] = []
-    if heads and heads[0].start() > 0 and text[: heads[0].start()].strip():
-        lead = text[: heads[0].start()]
-        sections.append(Section("", title, lead.strip(), detect(lead), len(lead) - len(lead.lstrip())))
-    for head, body, start in _sections_between(text, heads):
-        if body:
-            sections.append(Section("", head.group(2).strip(), body, detect(body), start))
-    if not heads:
-        sections.append(Section("", title, text.strip(), detect(text), len(text) - len(text.lstrip())))
-    if not sections:
-        raise CorpusError(f"{name}: the file has headings but no text under them.")
-    return Document(
-        doc_id or user_doc_id(Path(name)),
-        "user",
-        title,
-        sections[0].lang,
-        name,
-        sections,
-        {"title": title},
-    )
+    return load(path, detect_lang)

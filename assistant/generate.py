@@ -58,6 +58,9 @@ class Draft:
             text=chunk["text"],
             score=score,
             highlights=[highlight] if highlight else [],
+            user_section=str(meta.get("user_section", "")),
+            page_start=int(meta.get("page_start", 0) or 0),
+            page_end=int(meta.get("page_end", 0) or 0),
         )
         self.citations.append(c)
         return c.n

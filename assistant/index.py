@@ -304,20 +304,22 @@ def user_docs_dir(settings: Settings) -> Path:
 
 
 def load_saved_user_documents(settings: Settings) -> list[Document]:
-    from .corpus import user_document_from_text
+    from .extract import document_from_record
 
     folder = user_docs_dir(settings)
     docs = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        docs.append(user_document_from_text(record["name"], record["text"], doc_id=record["doc_id"]))
+        docs.append(document_from_record(json.loads(path.read_text(encoding="utf-8"))))
     return docs
 
 
-def save_user_document(settings: Settings, doc: Document, text: str) -> None:
+def save_user_document(settings: Settings, doc: Document) -> None:
+    """Keep the extracted sections (with pages) so a rebuild does not need the original file."""
+    from .extract import document_record
+
     folder = user_docs_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"doc_id": doc.doc_id, "name": doc.path, "text": text}
+    record = document_record(doc)
     tmp = folder / f"{doc.doc_id}.json.tmp"
     tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     tmp.replace(folder / f"{doc.doc_id}.json")

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
-from .corpus import CorpusError, Document, load_user_document
+from .corpus import CorpusError, Document
+from .extract import load_user_document
 from .index import Index, Progress, SyncReport, save_user_document, user_docs_dir
 
 
@@ -25,23 +26,19 @@ def ingest_files(
     Unreadable or empty files are reported and skipped; they never touch the index.
     """
     result = IngestResult()
-    texts: dict[str, str] = {}
     for path in paths:
         try:
-            doc = load_user_document(Path(path))
+            doc = load_user_document(Path(path), settings=settings)
         except CorpusError as exc:
             result.errors[Path(path).name] = str(exc)
             continue
         result.documents.append(doc)
-        texts[doc.doc_id] = "\n\n".join(
-            (f"## {s.title}\n\n{s.text}" if s.title != doc.title else s.text) for s in doc.sections
-        )
     if not result.documents:
         return result
     index = index or Index(settings)
     result.report = index.sync_documents(result.documents, progress=progress)
     for doc in result.documents:  # keep a copy so a model change can rebuild them
-        save_user_document(settings, doc, texts[doc.doc_id])
+        save_user_document(settings, doc)
     return result
 
 

@@ -61,11 +61,13 @@ class RetrievalResult:
         return max((s.dense for s in self.sections), default=0.0)
 
     def ranked_section_ids(self) -> list[str]:
-        """Paper section ids in rank order, de-duplicated."""
+        """Section ids in rank order, de-duplicated; a user document's section takes its rank
+        under its key (``<doc_id>#…``), so a foreign document ranked above the paper counts."""
         seen: list[str] = []
         for s in self.sections:
-            if s.section and s.section not in seen:
-                seen.append(s.section)
+            sid = s.section or (s.key if "#" in s.key else "")
+            if sid and sid not in seen:
+                seen.append(sid)
         return seen
 
 

@@ -10,10 +10,11 @@ from .index import Index
 
 
 def section_key(meta: dict) -> str:
-    """Grouping key: the paper section id, or ``<doc_id>#<heading>`` for user documents."""
-    if meta.get("section"):
+    """Grouping key: the paper section id, or ``<doc_id>#<own section id or heading>`` for user
+    documents, so a user's "2.1" never groups with the paper's 2.1."""
+    if meta.get("section") and meta.get("kind") != "user":
         return str(meta["section"])
-    return f"{meta['doc_id']}#{meta.get('section_title', '')}"
+    return f"{meta['doc_id']}#{meta.get('user_section') or meta.get('section_title', '')}"
 
 
 class SentenceStore:
