@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .citations import AnswerSentence, Citation
-from .config import Settings, get_settings
+from .config import QuestionTuning, Settings, get_settings
 from .generate import Draft, GenerationRequest, make_generator
 from .index import Index, build_index
 from .language import detect_language
@@ -25,7 +25,6 @@ from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails, load_rails
 from .retrieval import HybridRetriever, RetrievalResult
 
-MAX_QUESTION_CHARS = 4000
 SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
 _CONTINUES = r"(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b"
 _FOLLOWUP_START = re.compile(r"^\s*" + _CONTINUES, re.I)
@@ -44,8 +43,6 @@ _BARE_FOLLOWUP = re.compile(
     r"examples?|more|tell\s+me\s+more|what\s+else|such\s+as)(\s+(eigentlich|genau|denn|bitte|nochmal|please|then|exactly|really|again))*\W*$",
     re.I,
 )
-SHORT_FOLLOWUP_WORDS = 9  # longer messages usually bring a topic of their own and are searched as they are
-MAX_CONTEXT_TURNS = 3  # user turns a chain of follow-ups may reach back
 # "in zwei Sätzen", "in one sentence": the length the user asks for.
 _LENGTH = re.compile(
     r"\bin\s+(einem|eins|zwei|drei|one|two|three|[123])\s+(satz|sätzen|saetzen|sentences?)\b", re.I
@@ -130,25 +127,28 @@ def requested_sentences(question: str) -> int | None:
     return _NUMBERS[match.group(1).lower()] if match else None
 
 
-def is_followup(question: str) -> bool:
+def is_followup(question: str, tuning: QuestionTuning | None = None) -> bool:
     """The message leans on the conversation: it continues ("Und …?"), only asks to go on
     ("Warum?"), or is short and refers back ("Ok. Und im Workshop?", "Was heißt das?")."""
     if _FOLLOWUP_START.search(question) or _BARE_FOLLOWUP.match(question):
         return True
-    short = len(question.split()) <= SHORT_FOLLOWUP_WORDS
+    short = len(question.split()) <= (tuning or QuestionTuning()).short_followup_words
     return short and bool(_ACK_THEN_FOLLOWUP.search(question) or _ANAPHORA.search(question))
 
 
-def condense(question: str, history: list[dict[str, str]] | None) -> str:
+def condense(
+    question: str, history: list[dict[str, str]] | None, tuning: QuestionTuning | None = None
+) -> str:
     """Resolve an elliptic follow-up against the conversation (the retrieval query): the last
     user turn that stands on its own, with the follow-ups asked since."""
-    if not history or not is_followup(question):
+    tuning = tuning or QuestionTuning()
+    if not history or not is_followup(question, tuning):
         return question
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
     context: list[str] = []
-    for turn in reversed(previous[-MAX_CONTEXT_TURNS:]):
+    for turn in reversed(previous[-tuning.max_context_turns :]):
         context.insert(0, Rails.search_text(redact(turn).text))
-        if not is_followup(turn):
+        if not is_followup(turn, tuning):
             break
     return " ".join([*context, question]) if context else question
 
@@ -211,7 +211,7 @@ class Assistant:
         t_rails = time.perf_counter()
         lang = detect_language(check.question or question)
         notices = [self.rails.pii_notice[lang]] if check.pii else []
-        query = condense(check.search, history)  # redacted, without placeholders
+        query = condense(check.search, history, self.settings.questions)  # redacted, without placeholders
         standalone = query == check.search  # not a follow-up resolved against the conversation
         vector = rails_vector if standalone else embed(query)
         retrieval = self.retriever.search(query, vector) if query.strip() else RetrievalResult(query, [])
@@ -319,15 +319,15 @@ class Assistant:
         self._trace(answer)
         return answer
 
-    @staticmethod
-    def _validate(question: Any) -> str:
+    def _validate(self, question: Any) -> str:
         if not isinstance(question, str) or not question.strip():
             raise UserInputError("Bitte geben Sie eine Frage ein. / Please enter a question.")
         question = question.replace("\x00", "").strip()
-        if len(question) > MAX_QUESTION_CHARS:
+        limit = self.settings.questions.max_chars
+        if len(question) > limit:
             raise UserInputError(
-                f"Die Frage ist zu lang ({len(question)} Zeichen, höchstens {MAX_QUESTION_CHARS}). "
-                f"Bitte kürzen. / The question is too long (max {MAX_QUESTION_CHARS} characters)."
+                f"Die Frage ist zu lang ({len(question)} Zeichen, höchstens {limit}). "
+                f"Bitte kürzen. / The question is too long (max {limit} characters)."
             )
         return question
 

@@ -6,6 +6,7 @@ import bisect
 import hashlib
 from dataclasses import dataclass, field
 
+from .config import Settings
 from .corpus import Document, Section
 from .sentences import paragraphs, sentences
 from .tokens import count_tokens
@@ -97,12 +98,18 @@ def page_range(section: Section, start: int, end: int) -> tuple[int, int]:
     return section.pages[first][1], max(p[2] for p in section.pages[first : last + 1])
 
 
+# Defaults are the configured ones (``Settings``); the index always passes its settings.
+_BUDGET = Settings.model_fields["chunk_tokens"].default
+_OVERLAP = Settings.model_fields["chunk_overlap_sentences"].default
+_ENCODING = Settings.model_fields["encoding_name"].default
+
+
 def chunk_section(
     doc: Document,
     section: Section,
-    budget: int = 200,
-    overlap: int = 1,
-    encoding: str = "cl100k_base",
+    budget: int = _BUDGET,
+    overlap: int = _OVERLAP,
+    encoding: str = _ENCODING,
 ) -> list[Chunk]:
     """Chunks of one section: whole paragraphs while they fit, else sentences; overlap in sentences."""
     text = section.text
@@ -167,7 +174,7 @@ def chunk_section(
 
 
 def chunk_document(
-    doc: Document, budget: int = 200, overlap: int = 1, encoding: str = "cl100k_base"
+    doc: Document, budget: int = _BUDGET, overlap: int = _OVERLAP, encoding: str = _ENCODING
 ) -> list[Chunk]:
     """All chunks of a document, in order, de-duplicated by id."""
     seen: set[str] = set()

@@ -1,4 +1,12 @@
-"""All configuration in one typed place (env prefix ``ASSISTANT_``, optional TOML file)."""
+"""All configuration in one typed place (env prefix ``ASSISTANT_``, optional TOML file).
+
+Top-level fields are the everyday knobs (``ASSISTANT_PORT``, ``ASSISTANT_GENERATOR``,
+``ASSISTANT_ABSTAIN_THRESHOLD`` …). The nested groups ``retrieval``, ``answers`` and
+``questions`` hold the tuning constants measured on the shipped corpus; change one only with
+a new measurement. Nested values are set with a double underscore, e.g.
+``ASSISTANT_RETRIEVAL__FUSED_SHARE=0.05`` or ``ASSISTANT_ANSWERS__KIND_BONUS='{"method": -0.02}'``,
+or as TOML tables (``[retrieval]``) in ``assistant.toml``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,10 +30,74 @@ def _config_file() -> Path:
     return Path(os.environ.get("ASSISTANT_CONFIG", PROJECT_ROOT / "assistant.toml"))
 
 
+class RetrievalTuning(BaseModel):
+    """How the hybrid search scores sections (``retrieval.py``)."""
+
+    # Method notes are our own generic how-tos tied to a primary section; they may support a
+    # section but should not outrank the paper's own text for it. Set by hand in the first
+    # release (not separately measured); the eval gate (evals/thresholds.toml) guards it.
+    kind_offsets: dict[str, float] = {
+        "paper": 0.0,
+        "translation": 0.0,
+        "digest": 0.0,
+        "method": -0.03,
+        "user": 0.0,
+    }
+    # A section's score is its best chunk's similarity plus this share of the (normalised) fused
+    # dense + BM25 evidence pointing at it: a tie-breaker. Set by hand in the first release;
+    # guarded by the eval gate and tests/test_retrieval.py.
+    fused_share: float = 0.05
+    # Added to the sections a question names ("These 5", "section 2.3"): larger than the score
+    # spread of the top sections, so the named ones lead (tests/test_retrieval.py checks it).
+    named_section_bonus: float = 0.1
+
+
+class AnswerTuning(BaseModel):
+    """How the extractive answer picks sentences and how much context a model sees (``generate.py``)."""
+
+    # Sentences this close (cosine + bonuses) to the best candidate stay in the MMR pool.
+    # The constants below without a measurement note were set by hand in the first release;
+    # the eval gate (evals/thresholds.toml) and tests/test_answers.py guard them.
+    keep_within: float = 0.07
+    # Cosine above which two sentences count as one point. A digest sentence sits at 0.92-0.93
+    # (median) from the source sentence it summarises, while distinct sentences of a section
+    # sit at 0.82-0.86 (median) and rarely above 0.90 (measured on the corpus, DE and EN).
+    duplicate_cut: float = 0.95
+    # A translated sentence sits at 0.91 (median) from its German original and at 0.84 from the
+    # section's other sentences; above 0.90 the nearest is its original in 9 of 10 cases, and
+    # otherwise another sentence of the same section (corpus measurement).
+    original_min: float = 0.90
+    # The paper's own words (or our sentence-by-sentence translation of them) first, our
+    # digests next, method notes last.
+    kind_bonus: dict[str, float] = {"paper": 0.01, "translation": 0.01, "digest": 0.005, "method": -0.02}
+    # Per rank of the section a sentence comes from: the top section's sentences lead on ties.
+    section_rank_penalty: float = 0.012
+    # A sentence opening with a pronoun ("Dies", "It") leans on the one before; alone it reads oddly.
+    dangling_penalty: float = 0.02
+    min_sentence_words: int = 6  # shorter "sentences" are headings or list stubs
+    quote_max_words: int = 28  # German quotes beside an English answer stay short enough to read
+    # The quote closest to the question must be within this of the top section's similarity.
+    quote_within: float = 0.04
+    summary_max_sections: int = 2  # "Fasse These 3 und 5 zusammen": digests of at most this many
+    # What an LLM generator is given: the top sections, and their best citable chunks each.
+    llm_context_sections: int = 4
+    llm_chunks_per_section: int = 2
+
+
+class QuestionTuning(BaseModel):
+    """What the pipeline accepts and how it reads follow-ups (``chain.py``)."""
+
+    max_chars: int = 4000  # longer input is refused with a clear message
+    # Messages up to this many words that refer back ("Was heißt das?") are follow-ups; longer
+    # ones usually bring a topic of their own and are searched as they are.
+    short_followup_words: int = 9
+    max_context_turns: int = 3  # user turns a chain of follow-ups may reach back
+
+
 class Settings(BaseSettings):
     """Paths, models, retrieval and answer parameters, web and safety options."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
 
     # Paths
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -64,7 +136,10 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     top_sections: int = 4
     sentence_weight: float = 0.7  # share of a section's score from its best-matching sentence
-    reranker_model: str | None = None  # optional sentence-transformers CrossEncoder
+    # Optional sentence-transformers CrossEncoder: it orders the sections (``SectionHit.rerank``);
+    # the abstain threshold stays on the search score.
+    reranker_model: str | None = None
+    retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning)
 
     # Answers
     generator: Literal["extractive", "openai", "ollama"] = "extractive"
@@ -80,6 +155,8 @@ class Settings(BaseSettings):
     answer_max_sections: int = 2
     # A digest sentence this similar to a chosen paper (or translation) sentence restates it.
     answer_restatement_cut: float = 0.90
+    answers: AnswerTuning = Field(default_factory=AnswerTuning)
+    questions: QuestionTuning = Field(default_factory=QuestionTuning)
 
     # Guardrails: with an LLM backend configured, classifier scores this close to a rail's
     # threshold (in log-odds; 1.0 = within a factor e in odds) get a second opinion from the
@@ -92,6 +169,7 @@ class Settings(BaseSettings):
     port: int = 7860
     auth: str | None = None  # "user:pass,user2:pass2" or a path to a file with such lines
     concurrency_limit: int = 4
+    queue_size: int = 64  # requests waiting beyond the concurrency limit; more are refused
 
     @classmethod
     def settings_customise_sources(

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .citations import AnswerSentence, Citation
-from .config import Settings
+from .config import AnswerTuning, Settings
 from .corpus import CITABLE_KINDS
 from .retrieval import RetrievalResult, SectionHit, named_sections
 from .store import SentenceStore
@@ -28,7 +28,7 @@ class GenerationRequest:
     lang: str
     query_vector: np.ndarray
     retrieval: RetrievalResult
-    max_sentences: int = 4
+    max_sentences: int = Settings.model_fields["max_answer_sentences"].default
     exclude: Any = None  # callable(text) -> bool: sentences never to use (instruction-like)
     sanitize: Any = None  # callable(text) -> text: neutralise instructions before a model sees them
     exact_length: bool = False  # the user asked for this many sentences: nothing is added
@@ -72,9 +72,6 @@ class Generator(Protocol):
     def generate(self, request: GenerationRequest) -> Draft: ...
 
 
-_MIN_WORDS = 6
-
-
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+\.)\s")
 # Sentences opening with a pronoun lean on the sentence before them; alone they read oddly.
 _DANGLING = re.compile(
@@ -83,11 +80,11 @@ _DANGLING = re.compile(
 )
 
 
-def _usable(text: str) -> bool:
+def _usable(text: str, min_words: int) -> bool:
     """A sentence that can stand alone in an answer: a statement, not a question or list stub."""
     words = re.findall(r"\w+", text)
     stripped = text.rstrip('“”"»« )')
-    return len(words) >= _MIN_WORDS and not stripped.endswith((":", "?")) and not _LIST_ITEM.match(text)
+    return len(words) >= min_words and not stripped.endswith((":", "?")) and not _LIST_ITEM.match(text)
 
 
 # "Fasse These 6 zusammen", "Give me an overview of section 2.3": a summary of a named section
@@ -106,54 +103,36 @@ def _unwrap(text: str) -> str:
     return text
 
 
-def _standalone_penalty(text: str) -> float:
-    return 0.02 if _DANGLING.match(text) else 0.0
-
-
 class ExtractiveGenerator:
     """Composes a short cited answer from the most relevant sentences (MMR, no model needed)."""
 
     name = "extractive"
 
-    def __init__(
-        self,
-        store: SentenceStore,
-        mmr_lambda: float = 0.7,
-        section_window: float = 0.015,
-        keep_within: float = 0.07,
-        max_sections: int = 2,
-        restatement_cut: float = 0.90,
-    ) -> None:
+    def __init__(self, store: SentenceStore, settings: Settings) -> None:
         self.store = store
-        self.mmr_lambda = mmr_lambda
-        self.section_window = section_window  # sections this close to the best are used
-        self.max_sections = max_sections
-        self.keep_within = keep_within  # sentences this close to the best sentence are kept
-        # Cosine above which two sentences count as one point. A digest sentence sits at 0.92-0.93
-        # (median) from the source sentence it summarises, while distinct sentences of a section
-        # sit at 0.82-0.86 (median) and rarely above 0.90 (measured on the corpus, DE and EN).
-        self.duplicate_cut = 0.95
-        self.restatement_cut = restatement_cut
-        # A translated sentence sits at 0.91 (median) from its German original and at 0.84 from the
-        # section's other sentences; above 0.90 the nearest is its original in 9 of 10 cases, and
-        # otherwise another sentence of the same section (corpus measurement).
-        self.original_min = 0.90
-        # The paper's own words (or our sentence-by-sentence translation of them) first, our
-        # digests next, method notes last.
-        self.kind_bonus = {"paper": 0.01, "translation": 0.01, "digest": 0.005, "method": -0.02}
+        self.mmr_lambda = settings.mmr_lambda
+        self.section_window = settings.answer_section_window  # sections this close to the best are used
+        self.max_sections = settings.answer_max_sections
+        self.restatement_cut = settings.answer_restatement_cut
+        self.tuning = settings.answers  # measured constants; see ``AnswerTuning`` for their sources
+
+    def _usable(self, text: str) -> bool:
+        return _usable(text, self.tuning.min_sentence_words)
 
     def _candidates(self, request: GenerationRequest, sections: list[SectionHit], lang: str):
+        t = self.tuning
         rows = []
         for rank, section in enumerate(sections):
             for row in self.store.for_section(section.key):
                 meta = row["meta"]
-                if meta["kind"] not in CITABLE_KINDS or meta["lang"] != lang or not _usable(row["text"]):
+                if meta["kind"] not in CITABLE_KINDS or meta["lang"] != lang or not self._usable(row["text"]):
                     continue
                 if request.exclude and request.exclude(row["text"]):
                     continue
                 rel = float(row["vec"] @ request.query_vector)
-                rel += self.kind_bonus.get(meta["kind"], 0.0)
-                rel -= 0.012 * rank + _standalone_penalty(row["text"])
+                rel += t.kind_bonus.get(meta["kind"], 0.0)
+                dangling = t.dangling_penalty if _DANGLING.match(row["text"]) else 0.0
+                rel -= t.section_rank_penalty * rank + dangling
                 rows.append((rel, row))
         return rows
 
@@ -163,7 +142,7 @@ class ExtractiveGenerator:
         if not named or not _SUMMARY_REQUEST.search(request.question):
             return None
         draft = Draft()
-        for section in named[:2]:
+        for section in named[: self.tuning.summary_max_sections]:
             rows = [
                 r
                 for r in self.store.for_section(section)
@@ -208,7 +187,7 @@ class ExtractiveGenerator:
 
     def _mmr(self, cands, k: int):
         cands = sorted(cands, key=lambda c: c[0], reverse=True)
-        floor = cands[0][0] - self.keep_within
+        floor = cands[0][0] - self.tuning.keep_within
         pool = [c for c in cands if c[0] >= floor]
         chosen: list[tuple[float, dict]] = []
         while pool and len(chosen) < k:
@@ -231,7 +210,7 @@ class ExtractiveGenerator:
         kinds = {a["meta"]["kind"], b["meta"]["kind"]}
         if "digest" in kinds and kinds & {"paper", "translation"}:
             return sim > self.restatement_cut
-        return sim > self.duplicate_cut
+        return sim > self.tuning.duplicate_cut
 
     def _quotable(self, section_key: str, request: GenerationRequest) -> list[dict]:
         """Paper sentences of a section short and self-contained enough to quote."""
@@ -239,8 +218,8 @@ class ExtractiveGenerator:
             r
             for r in self.store.for_section(section_key)
             if r["meta"]["kind"] == "paper"
-            and _usable(r["text"])
-            and len(r["text"].split()) <= 28
+            and self._usable(r["text"])
+            and len(r["text"].split()) <= self.tuning.quote_max_words
             and not (request.exclude and request.exclude(r["text"]))
         ]
 
@@ -251,7 +230,7 @@ class ExtractiveGenerator:
         if not rows:
             return None
         sim, row = max(((float(r["vec"] @ translated["vec"]), r) for r in rows), key=lambda x: x[0])
-        return row if sim >= self.original_min else None
+        return row if sim >= self.tuning.original_min else None
 
     def _closest_to_question(self, section: SectionHit, request: GenerationRequest) -> dict | None:
         """The top section's quotable sentence closest to the question, if it is close enough."""
@@ -259,7 +238,7 @@ class ExtractiveGenerator:
         if not rows:
             return None
         rel, row = max(((float(r["vec"] @ request.query_vector), r) for r in rows), key=lambda x: x[0])
-        return row if rel >= section.dense - 0.04 else None
+        return row if rel >= section.dense - self.tuning.quote_within else None
 
     def _add_german_quote(
         self, request: GenerationRequest, section: SectionHit, draft: Draft, translated: dict | None
@@ -278,7 +257,14 @@ class ExtractiveGenerator:
 class LLMGenerator:
     """A LangChain chat model answering from numbered passages (prompt in ``prompts/answer.md``)."""
 
-    def __init__(self, chat_model: Any, prompt_text: str, store: SentenceStore, name: str = "llm") -> None:
+    def __init__(
+        self,
+        chat_model: Any,
+        prompt_text: str,
+        store: SentenceStore,
+        name: str = "llm",
+        tuning: AnswerTuning | None = None,
+    ) -> None:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
@@ -287,11 +273,14 @@ class LLMGenerator:
         self.chain = prompt | chat_model | StrOutputParser()
         self.store = store
         self.name = name
+        self.tuning = tuning or AnswerTuning()
 
     def _context(self, request: GenerationRequest) -> tuple[Draft, str]:
         draft, lines = Draft(), []
-        for section in request.retrieval.sections[:4]:
-            for chunk in [c for c in section.chunks if c.meta["kind"] in CITABLE_KINDS][:2]:
+        t = self.tuning
+        for section in request.retrieval.sections[: t.llm_context_sections]:
+            citable = [c for c in section.chunks if c.meta["kind"] in CITABLE_KINDS]
+            for chunk in citable[: t.llm_chunks_per_section]:
                 text = request.sanitize(chunk.text) if request.sanitize else chunk.text
                 n = draft.cite({"id": chunk.id, "text": chunk.text, "meta": chunk.meta}, section.score)
                 lines.append(f"[{n}] ({chunk.meta.get('section') or chunk.meta['doc_title']}) {text}")
@@ -332,15 +321,9 @@ def make_generator(settings: Settings, store: SentenceStore, chat_model: Any = N
     ``chat_model`` is the external model to answer with (built from the settings if not given).
     """
     if settings.generator == "extractive":
-        return ExtractiveGenerator(
-            store,
-            settings.mmr_lambda,
-            section_window=settings.answer_section_window,
-            max_sections=settings.answer_max_sections,
-            restatement_cut=settings.answer_restatement_cut,
-        )
+        return ExtractiveGenerator(store, settings)
     from .llm import make_chat_model
 
     prompt = (settings.prompts_dir / "answer.md").read_text(encoding="utf-8")
     model = chat_model if chat_model is not None else make_chat_model(settings)
-    return LLMGenerator(model, prompt, store, name=settings.generator)
+    return LLMGenerator(model, prompt, store, name=settings.generator, tuning=settings.answers)

@@ -92,7 +92,7 @@ class NaivePipeline:
             metadatas=[c["meta"] for c in chunks.values()],
         )
         self.store = _NaiveStore(chunks, self.embeddings.encode_passages)
-        self.generator = ExtractiveGenerator(self.store, settings.mmr_lambda)
+        self.generator = ExtractiveGenerator(self.store, settings)
 
     def ask(self, question: str, history=None) -> Answer:
         t0 = time.perf_counter()

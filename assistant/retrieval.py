@@ -13,6 +13,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from .config import Settings
 from .index import Index
 from .lexical import LexicalIndex
 from .store import SentenceStore, section_key
@@ -39,6 +40,13 @@ class SectionHit:
     dense: float
     chunks: list[ChunkHit] = field(default_factory=list)
     bonus: float = 0.0  # part of ``score`` that comes from the question naming the section
+    rerank: float | None = None  # the cross-encoder's score, when one is configured (own scale)
+
+    @property
+    def order(self) -> float:
+        """What the sections are ranked by: the reranker's score if there is one (plus any
+        naming bonus), else the search score."""
+        return self.score if self.rerank is None else self.rerank + self.bonus
 
     @property
     def kinds(self) -> list[str]:
@@ -76,7 +84,6 @@ _NAMED_SECTION = re.compile(
     r"\b(?:these|thesis|abschnitt|unterkapitel|kapitel|section|subsection|chapter)\s*([1-6])(?:\.([1-3]))?(?!\.?\d)",
     re.I,
 )
-NAMED_SECTION_BONUS = 0.1  # larger than the score spread of the top sections: the named ones lead
 
 
 def named_sections(query: str) -> list[str]:
@@ -109,22 +116,8 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: Any
+    settings: Settings  # k_dense, k_lexical, rrf_k, top_sections, sentence_weight, reranker, ``retrieval``
     store: Any = None  # SentenceStore; enables sentence-level section re-scoring
-    sentence_weight: float = 0.7
-    k_dense: int = 24
-    k_lexical: int = 24
-    rrf_k: int = 60
-    top_sections: int = 4
-    reranker_model: str | None = None
-    # Method notes are our own generic how-tos tied to a primary section; they may support a
-    # section but should not outrank the paper's own text for it.
-    kind_offsets: dict[str, float] = {
-        "paper": 0.0,
-        "translation": 0.0,
-        "digest": 0.0,
-        "method": -0.03,
-        "user": 0.0,
-    }
     _cache: _Cache | None = PrivateAttr(default=None)
     _version: str = PrivateAttr(default="")
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
@@ -132,17 +125,7 @@ class HybridRetriever(BaseRetriever):
 
     @classmethod
     def from_index(cls, index: Index) -> HybridRetriever:
-        s = index.settings
-        return cls(
-            index=index,
-            store=SentenceStore(index),
-            k_dense=s.k_dense,
-            k_lexical=s.k_lexical,
-            rrf_k=s.rrf_k,
-            top_sections=s.top_sections,
-            sentence_weight=s.sentence_weight,
-            reranker_model=s.reranker_model,
-        )
+        return cls(index=index, settings=index.settings, store=SentenceStore(index))
 
     def cache(self) -> _Cache:
         """In-memory views, refreshed (with the sentence store) when the index has changed."""
@@ -161,28 +144,29 @@ class HybridRetriever(BaseRetriever):
         cache = self.cache()
         if not cache.ids:
             return RetrievalResult(query, [])
+        s = self.settings
         qv = query_vector if query_vector is not None else self.index.embeddings.encode_query(query)
-        n_dense = min(self.k_dense, len(cache.ids))
+        n_dense = min(s.k_dense, len(cache.ids))
         dense = self.index.chunks.query(
             query_embeddings=[qv.tolist()], n_results=n_dense, include=["distances"]
         )
         dense_ids = dense["ids"][0]
-        lexical = cache.lexical.search(query, self.k_lexical)
+        lexical = cache.lexical.search(query, s.k_lexical)
         hits: dict[str, ChunkHit] = {}
         for rank, cid in enumerate(dense_ids):
             hit = hits.setdefault(cid, self._hit(cache, cid, qv))
-            hit.rrf += 1.0 / (self.rrf_k + rank + 1)
+            hit.rrf += 1.0 / (s.rrf_k + rank + 1)
         for rank, (cid, score) in enumerate(lexical):
             hit = hits.setdefault(cid, self._hit(cache, cid, qv))
             hit.lexical = score
-            hit.rrf += 1.0 / (self.rrf_k + rank + 1)
+            hit.rrf += 1.0 / (s.rrf_k + rank + 1)
         sections = self._group(hits.values())
         if self.store is not None:
             sections = self._rescore_by_sentences(sections, qv)
-        if self.reranker_model:
+        if s.reranker_model:
             sections = self._rerank(query, sections)
         sections = self._favour_named(query, sections, qv)
-        return RetrievalResult(query, sections[: top or self.top_sections * 2])
+        return RetrievalResult(query, sections[: top or s.top_sections * 2])
 
     def _favour_named(self, query: str, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
         """Lift the sections a question names ("Fasse These 5 zusammen", "section 2.3").
@@ -207,11 +191,12 @@ class HybridRetriever(BaseRetriever):
                     hit = ChunkHit(chunk["id"], chunk["text"], meta, dense=sim)
                     title = str(meta.get("section_title", ""))
                     sections.append(SectionHit(n, n, title, sim, sim, [hit]))
+        lift = self.settings.retrieval.named_section_bonus
         for section in sections:
             if section.section and is_named(section.section):
-                section.score += NAMED_SECTION_BONUS
-                section.bonus += NAMED_SECTION_BONUS
-        return sorted(sections, key=lambda s: s.score, reverse=True)
+                section.score += lift
+                section.bonus += lift
+        return sorted(sections, key=lambda s: s.order, reverse=True)
 
     @staticmethod
     def _hit(cache: _Cache, cid: str, qv: np.ndarray) -> ChunkHit:
@@ -219,7 +204,7 @@ class HybridRetriever(BaseRetriever):
         return ChunkHit(cid, cache.texts[i], cache.metas[i], float(cache.vectors[i] @ qv))
 
     def _weighted(self, hit: ChunkHit) -> float:
-        return hit.dense + self.kind_offsets.get(str(hit.meta.get("kind")), 0.0)
+        return hit.dense + self.settings.retrieval.kind_offsets.get(str(hit.meta.get("kind")), 0.0)
 
     def _group(self, hits) -> list[SectionHit]:
         groups: dict[str, SectionHit] = {}
@@ -238,12 +223,13 @@ class HybridRetriever(BaseRetriever):
         if not groups:
             return []
         max_rrf = max(sum(c.rrf for c in g.chunks) for g in groups.values())
+        share = self.settings.retrieval.fused_share
         for group in groups.values():
             group.chunks.sort(key=lambda c: (self._weighted(c), c.rrf), reverse=True)
             group.dense = self._weighted(group.chunks[0])
             # Section-level re-score: the best chunk's similarity, plus how much of the fused
             # evidence (dense and lexical, across paper, digest and notes) points here.
-            group.score = group.dense + 0.05 * sum(c.rrf for c in group.chunks) / max_rrf
+            group.score = group.dense + share * sum(c.rrf for c in group.chunks) / max_rrf
         return sorted(groups.values(), key=lambda g: g.score, reverse=True)
 
     def _rescore_by_sentences(self, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
@@ -253,29 +239,31 @@ class HybridRetriever(BaseRetriever):
         section states the asked-for point at all. Method notes are left out here: they
         restate general practice and would otherwise lift any section they are attached to.
         """
+        weight = self.settings.sentence_weight
         for section in sections:
             best = self.store.best_similarity(section.key, qv)
             if best is not None:
-                section.score = (1 - self.sentence_weight) * section.score + self.sentence_weight * best
+                section.score = (1 - weight) * section.score + weight * best
         return sorted(sections, key=lambda s: s.score, reverse=True)
 
     def _rerank(self, query: str, sections: list[SectionHit]) -> list[SectionHit]:
+        """Order by the cross-encoder; ``score`` (the search's, which abstaining reads) is kept."""
         if self._reranker is None:
             from sentence_transformers import CrossEncoder
 
-            self._reranker = CrossEncoder(self.reranker_model, device="cpu")
+            self._reranker = CrossEncoder(self.settings.reranker_model, device="cpu")
         pairs = [(query, s.chunks[0].text) for s in sections]
         scores = self._reranker.predict(pairs) if pairs else []
         for section, score in zip(sections, scores, strict=True):
-            section.score = float(score)
-        return sorted(sections, key=lambda s: s.score, reverse=True)
+            section.rerank = float(score)
+        return sorted(sections, key=lambda s: s.order, reverse=True)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[LCDocument]:
         result = self.search(query)
         docs = []
-        for rank, section in enumerate(result.sections[: self.top_sections]):
+        for rank, section in enumerate(result.sections[: self.settings.top_sections]):
             for chunk in section.chunks:
                 meta = dict(chunk.meta, id=chunk.id, score=section.score, section_rank=rank)
                 docs.append(LCDocument(page_content=chunk.text, metadata=meta))

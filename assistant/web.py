@@ -337,7 +337,7 @@ def start(
 ):
     """Build the app and serve it (queue with a concurrency limit, no share link, no analytics)."""
     demo = build_app(assistant, settings)
-    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=64)
+    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
     demo.launch(
         server_name=host,
         server_port=port,

@@ -65,14 +65,12 @@ def test_sections_named_in_a_question_are_recognised(question, named):
 
 
 def test_a_named_section_leads_without_faking_coverage(assistant_core, monkeypatch):
-    from assistant import retrieval
-
     question = "Fasse These 5 in zwei Sätzen für meine Folie zusammen."
     result = assistant_core.retriever.search(question)
     assert result.sections[0].section.split(".")[0] == "5" and result.sections[0].bonus > 0
     # the lift orders sections; the evidence (which decides abstaining) is what the search
     # scores without it for the same question
-    monkeypatch.setattr(retrieval, "NAMED_SECTION_BONUS", 0.0)
+    monkeypatch.setattr(assistant_core.retriever.settings.retrieval, "named_section_bonus", 0.0)
     unlifted = assistant_core.retriever.search(question)
     assert result.evidence == pytest.approx(unlifted.sections[0].score)
     assert result.sections[0].score > result.evidence
