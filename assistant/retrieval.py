@@ -1,4 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion, grouped by section."""
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion, grouped by section.
+
+``HybridRetriever.as_langchain()`` gives the same search as a LangChain retriever; LangChain
+is imported only then, so a one-shot ``assistant ask`` does not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, PrivateAttr
 
 from .config import Settings
 from .index import Index
@@ -110,22 +110,33 @@ class _Cache:
         self.lexical = LexicalIndex(self.ids, self.texts, [str(m["lang"]) for m in self.metas])
 
 
-class HybridRetriever(BaseRetriever):
-    """Dense + lexical retrieval with section-level re-scoring, as a LangChain retriever."""
+class HybridRetriever:
+    """Dense + lexical retrieval with section-level re-scoring.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    ``settings`` supplies k_dense, k_lexical, rrf_k, top_sections, sentence_weight, the
+    reranker and the ``retrieval`` tuning group; ``store`` (a SentenceStore) enables
+    sentence-level section re-scoring. Construction does no work; ``warm()`` loads the
+    in-memory views, else the first search does.
+    """
 
-    index: Any
-    settings: Settings  # k_dense, k_lexical, rrf_k, top_sections, sentence_weight, reranker, ``retrieval``
-    store: Any = None  # SentenceStore; enables sentence-level section re-scoring
-    _cache: _Cache | None = PrivateAttr(default=None)
-    _version: str = PrivateAttr(default="")
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
-    _reranker: Any = PrivateAttr(default=None)
+    def __init__(self, index: Any, settings: Settings, store: SentenceStore | None = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.store = store
+        self._cache: _Cache | None = None
+        self._version = ""
+        self._lock = threading.Lock()
+        self._reranker: Any = None
 
     @classmethod
     def from_index(cls, index: Index) -> HybridRetriever:
-        return cls(index=index, settings=index.settings, store=SentenceStore(index))
+        return cls(index, index.settings, SentenceStore(index))
+
+    def warm(self) -> None:
+        """Load everything the first search would (views, sentence store, reranker)."""
+        self.cache()
+        if self.settings.reranker_model:
+            self._load_reranker()
 
     def cache(self) -> _Cache:
         """In-memory views, refreshed (with the sentence store) when the index has changed."""
@@ -248,23 +259,36 @@ class HybridRetriever(BaseRetriever):
 
     def _rerank(self, query: str, sections: list[SectionHit]) -> list[SectionHit]:
         """Order by the cross-encoder; ``score`` (the search's, which abstaining reads) is kept."""
-        if self._reranker is None:
-            from sentence_transformers import CrossEncoder
-
-            self._reranker = CrossEncoder(self.settings.reranker_model, device="cpu")
+        self._load_reranker()
         pairs = [(query, s.chunks[0].text) for s in sections]
         scores = self._reranker.predict(pairs) if pairs else []
         for section, score in zip(sections, scores, strict=True):
             section.rerank = float(score)
         return sorted(sections, key=lambda s: s.order, reverse=True)
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
+    def _load_reranker(self) -> None:
+        if self._reranker is None:
+            from sentence_transformers import CrossEncoder
+
+            self._reranker = CrossEncoder(self.settings.reranker_model, device="cpu")
+
+    def passages(self, query: str) -> list[tuple[str, dict[str, Any]]]:
+        """(text, metadata) of the chunks of the top sections, best section first."""
         result = self.search(query)
-        docs = []
+        out = []
         for rank, section in enumerate(result.sections[: self.settings.top_sections]):
             for chunk in section.chunks:
-                meta = dict(chunk.meta, id=chunk.id, score=section.score, section_rank=rank)
-                docs.append(LCDocument(page_content=chunk.text, metadata=meta))
-        return docs
+                out.append(
+                    (chunk.text, dict(chunk.meta, id=chunk.id, score=section.score, section_rank=rank))
+                )
+        return out
+
+    def as_langchain(self):
+        """This search as a LangChain ``BaseRetriever`` (``.invoke(query)`` → Documents)."""
+        from .lc_retriever import LangChainRetriever
+
+        return LangChainRetriever(hybrid=self)
+
+    def invoke(self, query: str):
+        """LangChain's entry point, for convenience: ``as_langchain().invoke(query)``."""
+        return self.as_langchain().invoke(query)

@@ -87,3 +87,94 @@ def web_app(shipped_settings, assistant_core):
     demo = start(assistant_core, shipped_settings, "127.0.0.1", port)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
+
+
+# --- fakes: a tiny corpus, a small rail exemplar set and a hashed-vector index -------------
+# For unit tests of the plumbing (chunking, index sync, retrieval, rails, generation, web) in
+# seconds: no model is loaded (``embedding_backend="fake-hash"``). Quality stays with the
+# real-model tests (marked ``model``), which share the shipped index.
+
+
+def _until(text: str, marker: str = "\n## 2 ") -> str:
+    """The start of a corpus file, up to (not including) the section ``marker`` opens."""
+    return text[: text.index(marker)] + "\n" if marker in text else text
+
+
+@pytest.fixture(scope="session")
+def fixture_corpus(tmp_path_factory) -> Path:
+    """The shipped corpus cut to its introduction and thesis 1 (paper, translation, digests,
+    example questions) plus one method note: every kind, a few dozen chunks, text verbatim."""
+    src = PROJECT_ROOT / "corpus"
+    dst = tmp_path_factory.mktemp("fixture-corpus")
+    for rel in (
+        "paper/zukunftsthesen-2024.md",
+        "translations/paper-en.md",
+        "digests/digests-de.md",
+        "digests/digests-en.md",
+        "questions/questions-de.md",
+        "questions/questions-en.md",
+    ):
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dst / rel).write_text(_until((src / rel).read_text(encoding="utf-8")), encoding="utf-8")
+    (dst / "methods").mkdir()
+    shutil.copy(src / "methods" / "erprobungsraum.md", dst / "methods" / "erprobungsraum.md")
+    return dst
+
+
+@pytest.fixture(scope="session")
+def fixture_prompts(tmp_path_factory) -> Path:
+    """The shipped prompts with the rails trained on the YAML's own exemplars only (no
+    development files, no example-question files): same patterns and templates, a small set."""
+    import yaml
+
+    dst = tmp_path_factory.mktemp("fixture-prompts")
+    for path in (PROJECT_ROOT / "prompts").iterdir():
+        if path.is_file():
+            shutil.copy(path, dst / path.name)
+    rails = yaml.safe_load((dst / "guardrails.yaml").read_text(encoding="utf-8"))
+    rails.pop("exemplar_files", None)
+    rails.pop("ordinary_question_files", None)
+    (dst / "guardrails.yaml").write_text(yaml.safe_dump(rails, allow_unicode=True), encoding="utf-8")
+    return dst
+
+
+def make_fake_settings(root: Path, corpus: Path, prompts: Path, **overrides) -> Settings:
+    """Settings for a temporary index of ``corpus`` under ``root`` with the hashed fake embedder.
+
+    Hashed bag-of-words cosines are far lower than a real model's, so the abstain threshold is
+    set on their scale: a question sharing a few words with a section is answered.
+    """
+    values = {
+        "embedding_backend": "fake-hash",
+        "corpus_dir": corpus,
+        "prompts_dir": prompts,
+        "index_dir": root / "index",
+        "data_dir": root / "var",
+        "collection": "fake",
+        "abstain_threshold": 0.2,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture(scope="module")
+def fake_settings(tmp_path_factory, fixture_corpus, fixture_prompts) -> Settings:
+    """Fake-embedder settings on a fresh temporary index per test module."""
+    return make_fake_settings(tmp_path_factory.mktemp("fake"), fixture_corpus, fixture_prompts)
+
+
+@pytest.fixture(scope="module")
+def fake_index(fake_settings):
+    """The fixture corpus indexed with hashed vectors (about a second)."""
+    from assistant.index import build_index
+
+    index, _ = build_index(fake_settings)
+    return index
+
+
+@pytest.fixture(scope="module")
+def fake_assistant(fake_settings, fake_index):
+    """The whole pipeline on the fake index and the small rail set (no model anywhere)."""
+    from assistant.chain import Assistant
+
+    return Assistant(fake_settings, fake_index)

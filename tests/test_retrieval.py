@@ -29,7 +29,10 @@ def test_question_finds_its_section_in_the_top_three(assistant_core, question, g
 
 
 def test_retriever_is_a_langchain_retriever(assistant_core):
-    docs = assistant_core.retriever.invoke("Was ist ein Erprobungsraum?")
+    from langchain_core.retrievers import BaseRetriever
+
+    assert isinstance(assistant_core.retriever.as_langchain(), BaseRetriever)
+    docs = assistant_core.retriever.as_langchain().invoke("Was ist ein Erprobungsraum?")
     assert docs and all(isinstance(d, Document) for d in docs)
     assert docs[0].metadata["section"] == "1.3"
     assert {"doc_id", "kind", "section", "score"} <= docs[0].metadata.keys()

@@ -27,7 +27,7 @@ class _Reverse:
 
 
 def test_a_reranker_orders_sections_but_the_abstain_evidence_keeps_the_search_scale():
-    retriever = HybridRetriever.model_construct(settings=Settings(reranker_model="stand-in"))
+    retriever = HybridRetriever(None, Settings(reranker_model="stand-in"))
     retriever._reranker = _Reverse()
     sections = [
         SectionHit(k, k, k, score, score, [ChunkHit(k, f"text {k}", {"kind": "paper"})])
