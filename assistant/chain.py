@@ -6,7 +6,9 @@ eval harness all call; ``Assistant.as_runnable()`` exposes it as a LangChain run
 
 from __future__ import annotations
 
+import copy
 import json
+import queue
 import re
 import threading
 import time
@@ -16,10 +18,11 @@ from typing import Any
 
 from .citations import AnswerSentence, Citation
 from .config import QuestionTuning, Settings, get_settings
-from .generate import Draft, GenerationRequest, make_generator
+from .generate import Draft, GenerationRequest
 from .index import Index, build_index
 from .language import detect_language
-from .llm import make_chat_model
+from .llm import make_client
+from .llm_answer import make_answer_generator
 from .pii import redact
 from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails, load_rails
@@ -74,6 +77,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     rail_scores: dict[str, float] = field(default_factory=dict)  # classifier and nearest-exemplar
     rail_review: dict[str, Any] | None = None  # the optional LLM self-check, when it was asked
+    generation: dict[str, Any] = field(default_factory=dict)  # external model: drops, fallback reason
 
     @property
     def text(self) -> str:
@@ -165,11 +169,13 @@ class Assistant:
         self.index = index
         self.retriever = HybridRetriever.from_index(index)
         self.store = self.retriever.store
-        # One external chat model (if configured) serves both the answers and the rail self-check.
-        chat_model = make_chat_model(self.settings) if self.settings.generator != "extractive" else None
-        self.generator = make_generator(self.settings, self.store, chat_model)
         self.rails = load_rails(self.settings, index.embeddings)
-        self.self_check = make_self_check(self.settings, self.rails, chat_model)
+        # One client of the external model (if configured) serves the answers and the rail self-check.
+        self.llm_client = make_client(self.settings)
+        self.generator = make_answer_generator(
+            self.settings, self.store, self.rails, index.embeddings, self.llm_client
+        )
+        self.self_check = make_self_check(self.settings, self.rails, self.llm_client)
         self._log_lock = threading.Lock()
 
     # --- public API ------------------------------------------------------------------------
@@ -181,15 +187,36 @@ class Assistant:
     def stream(
         self, question: str, history: list[dict[str, str]] | None = None
     ) -> Iterator[tuple[str, Answer | None]]:
-        """Yield the rendered answer growing sentence by sentence; the last item carries the Answer."""
-        answer = self._run(question, history)
-        shown: list[AnswerSentence] = []
-        head = "\n\n".join(f"ℹ️ {n}" for n in answer.notices)
-        for sentence in answer.sentences:
-            shown.append(sentence)
-            body = " ".join(s.render() for s in shown)
-            yield ("\n\n".join(p for p in (head, body) if p), None)
-        yield answer.render(), answer
+        """Yield the rendered answer growing sentence by sentence; the last item carries the Answer.
+
+        With an external model, each sentence is yielded as soon as it is complete and has
+        passed the output checks, while the model is still writing; nothing unchecked is shown.
+        The final item (notices, body, sources) replaces what was shown before.
+        """
+        events: queue.Queue = queue.Queue()
+
+        def run() -> None:
+            try:
+                events.put(("done", self._run(question, history, events.put)))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                events.put(("error", exc))
+
+        threading.Thread(target=run, daemon=True).start()
+        streamed = False
+        while True:
+            kind, item = events.get()
+            if kind == "error":
+                raise item
+            if kind == "done":
+                if not streamed:  # not a streaming generator: release the checked sentences one by one
+                    head = "\n\n".join(f"ℹ️ {n}" for n in item.notices)
+                    for i in range(1, len(item.sentences)):
+                        body = " ".join(s.render() for s in item.sentences[:i])
+                        yield "\n\n".join(p for p in (head, body) if p), None
+                yield item.render(), item
+                return
+            streamed = True
+            yield item, None
 
     def as_runnable(self):
         """The pipeline as a LangChain runnable: ``{"question", "history"}`` → ``Answer``."""
@@ -199,7 +226,9 @@ class Assistant:
 
     # --- pipeline ----------------------------------------------------------------------------
 
-    def _run(self, question: str, history: list[dict[str, str]] | None) -> Answer:
+    def _run(self, question: str, history: list[dict[str, str]] | None, emit=None) -> Answer:
+        """The pipeline; ``emit(("partial", text))`` receives the checked answer so far while an
+        external model is still writing (``stream``)."""
         t0 = time.perf_counter()
         question = self._validate(question)
         courtesy = self._courtesy(question, t0)
@@ -236,6 +265,7 @@ class Assistant:
 
         sentences: list[AnswerSentence] = []
         draft = Draft()
+        generation: dict[str, Any] = {}
         slots: dict[str, int] = {}
         shown = ["injection"] if explicit_oos else ["injection", "anthropomorphism", "decision", "legal"]
         for name in shown:
@@ -261,8 +291,10 @@ class Assistant:
                 sanitize=self.rails.neutralise,
                 exact_length=requested is not None,
             )
-            generated = self.generator.generate(request)
-            sentences += self._merge(generated, draft)
+            generated = self._generate(request, draft, sentences, notices, emit)
+            sentences += generated.sentences
+            notices += generated.notices
+            generation = generated.trace
         elif "out_of_scope" in names or "injection" not in names:
             sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
         if answerable and self.rails.needs_reminder(check.question, check):
@@ -290,6 +322,7 @@ class Assistant:
             notices=notices,
             rail_scores={k: round(v, 4) for k, v in check.scores.items()},
             rail_review=asdict(review) if review and review.asked else None,
+            generation=generation,
         )
         self._trace(answer)
         return answer
@@ -343,6 +376,21 @@ class Assistant:
                 numbers[section] = draft.cite(*found)
         return numbers
 
+    def _generate(self, request: GenerationRequest, draft: Draft, before, notices, emit) -> Draft:
+        """The generator's draft, its citations moved into ``draft``; with ``emit``, the checked
+        answer so far (after ``before``) is emitted as each sentence passes the checks."""
+        on_sentence = None
+        if emit is not None:
+            shown: list[AnswerSentence] = []
+
+            def on_sentence(sentence: AnswerSentence, partial: Draft) -> None:
+                shown.append(sentence)
+                emit(("partial", _render_partial(before, shown, partial, draft, notices)))
+
+        generated = self.generator.generate(request, on_sentence)
+        generated.sentences = self._merge(generated, draft)
+        return generated
+
     @staticmethod
     def _merge(generated: Draft, draft: Draft) -> list[AnswerSentence]:
         """Move the generator's citations into ``draft`` (shared numbering)."""
@@ -385,6 +433,8 @@ class Assistant:
             "abstained": answer.abstained,
             "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
         }
+        if answer.generation:
+            record["generation"] = answer.generation
         path = self.settings.trace_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -410,3 +460,12 @@ def _renumber(sentences: list[AnswerSentence], citations: list[Citation]):
         c.n = new
         kept.append(c)
     return sentences, kept
+
+
+def _render_partial(before, shown, partial: Draft, draft: Draft, notices: list[str]) -> str:
+    """The answer so far as the chat shows it, numbered as the final answer will be."""
+    merged, generated = copy.deepcopy(draft), copy.deepcopy(partial)
+    generated.sentences = copy.deepcopy(shown)
+    sentences, _ = _renumber(copy.deepcopy(before) + Assistant._merge(generated, merged), merged.citations)
+    body = " ".join(s.render() for s in sentences)
+    return "\n\n".join(p for p in [*(f"ℹ️ {n}" for n in notices), body] if p)

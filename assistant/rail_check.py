@@ -4,8 +4,9 @@ When an LLM backend is configured, a rail whose classifier score lies near its t
 (within a margin in log-odds: the uncertain band) gets a second opinion from the same model
 that writes the answers; the model's verdict decides that rail. Pattern hits are never
 overruled: they are precise by construction. The model only ever sees the redacted question
-(no personal data leaves the machine), and any failure (network, timeout, unparsable reply)
-leaves the classifier's decision standing.
+(no personal data leaves the machine), and any failure (network, timeout, HTTP error,
+unparsable reply) leaves the classifier's decision standing; the model is reached through the
+answers' client (``llm.ChatClient``), with the same deadline and failure handling.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .llm import LLMUnavailable
 from .rails import ACTIONS, InputCheck, RailHit, Rails
 
 # The rails a classifier decides; pii is pattern-only and never needs a second opinion.
@@ -40,13 +42,12 @@ class SelfCheckResult:
 class LLMSelfCheck:
     """Second opinion from a chat model on rails whose classifier score is uncertain."""
 
-    def __init__(self, chat_model: Any, prompt_text: str, rails: Rails, margin: float = 1.0) -> None:
-        from langchain_core.output_parsers import StrOutputParser
+    def __init__(self, client: Any, prompt_text: str, rails: Rails, margin: float = 1.0) -> None:
         from langchain_core.prompts import ChatPromptTemplate
 
         system, _, human = prompt_text.partition("\n---\n")
-        prompt = ChatPromptTemplate.from_messages([("system", system), ("human", human)])
-        self.chain = prompt | chat_model | StrOutputParser()
+        self.prompt = ChatPromptTemplate.from_messages([("system", system), ("human", human)])
+        self.client = client  # the answers' ``llm.ChatClient``: same deadline and failure handling
         self.rails = rails
         self.margin = margin
         self.names = [n for n in CHECKED if n in rails.rails]
@@ -65,7 +66,7 @@ class LLMSelfCheck:
 
     def judge(self, text: str) -> list[str]:
         """Rails the model assigns to ``text``; raises ``ValueError`` on an unusable reply."""
-        reply = self.chain.invoke({"rails": self._catalogue, "message": text})
+        reply = self.client.complete(self.prompt.invoke({"rails": self._catalogue, "message": text}))
         found = _JSON.search(reply)
         if not found:
             raise ValueError(f"no JSON in the model's reply: {reply[:80]!r}")
@@ -81,8 +82,11 @@ class LLMSelfCheck:
             return result
         try:
             verdict = self.judge(check.search or check.question)
-        except Exception as exc:  # noqa: BLE001 - any backend failure falls back to the classifier
-            result.error = f"{type(exc).__name__}: {exc}"[:200]
+        except LLMUnavailable as exc:  # timeout, refused, HTTP error, broken stream: the classifier decides
+            result.error = str(exc)[:200]
+            return result
+        except ValueError as exc:  # an unusable reply
+            result.error = f"unusable reply: {exc}"[:200]
             return result
         result.verdict = verdict
         asked = set(result.asked)
@@ -93,10 +97,10 @@ class LLMSelfCheck:
         return result
 
 
-def make_self_check(settings: Any, rails: Rails, chat_model: Any) -> LLMSelfCheck | None:
-    """The self-check over ``chat_model`` (the one the answers use), or None when no external
+def make_self_check(settings: Any, rails: Rails, client: Any) -> LLMSelfCheck | None:
+    """The self-check over ``client`` (the answers' ``llm.ChatClient``), or None when no external
     model is configured or the check is switched off."""
-    if chat_model is None or not settings.rail_self_check:
+    if client is None or not settings.rail_self_check:
         return None
     prompt = (settings.prompts_dir / "rail_check.md").read_text(encoding="utf-8")
-    return LLMSelfCheck(chat_model, prompt, rails, settings.rail_self_check_margin)
+    return LLMSelfCheck(client, prompt, rails, settings.rail_self_check_margin)

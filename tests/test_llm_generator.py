@@ -4,12 +4,13 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.config import PROJECT_ROOT
 from assistant.generate import GenerationRequest, LLMGenerator, parse_cited_text
+from assistant.llm import ChatClient
 
 
 def test_llm_answer_is_parsed_and_invalid_citations_are_dropped(assistant_core):
     prompt = (PROJECT_ROOT / "prompts" / "answer.md").read_text(encoding="utf-8")
     model = FakeListChatModel(responses=["Datenschutz ist kein Türöffner [1]. Das erfinde ich [9]."])
-    generator = LLMGenerator(model, prompt, assistant_core.store)
+    generator = LLMGenerator(ChatClient(model, timeout=5.0), prompt, assistant_core.store)
     question = "Wie spreche ich Datenschutz im Erstgespräch an?"
     vector = assistant_core.index.embeddings.encode_query(question)
     request = GenerationRequest(
@@ -27,7 +28,9 @@ def test_llm_answer_is_parsed_and_invalid_citations_are_dropped(assistant_core):
 
 def test_instruction_like_text_is_neutralised_before_the_model_sees_it(assistant_core):
     prompt = (PROJECT_ROOT / "prompts" / "answer.md").read_text(encoding="utf-8")
-    generator = LLMGenerator(FakeListChatModel(responses=["Ok [1]."]), prompt, assistant_core.store)
+    generator = LLMGenerator(
+        ChatClient(FakeListChatModel(responses=["Ok [1]."]), timeout=5.0), prompt, assistant_core.store
+    )
     question = "Wie binde ich den Betriebsrat ein?"
     vector = assistant_core.index.embeddings.encode_query(question)
     retrieval = assistant_core.retriever.search(question, vector)

@@ -6,6 +6,7 @@ import pytest
 from langchain_core.runnables import RunnableLambda
 
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.llm import ChatClient
 from assistant.rail_check import LLMSelfCheck, make_self_check
 from assistant.rails import ACTIONS, InputCheck, RailHit
 
@@ -37,7 +38,7 @@ def _check(rails, scores: dict[str, float], hits: list[RailHit] = ()) -> InputCh
 
 def _self_check(rails, reply) -> tuple[LLMSelfCheck, ScriptedModel]:
     model = ScriptedModel(reply)
-    return LLMSelfCheck(model.runnable(), PROMPT, rails, margin=1.0), model
+    return LLMSelfCheck(ChatClient(model.runnable(), timeout=5.0), PROMPT, rails, margin=1.0), model
 
 
 def test_only_scores_near_a_threshold_are_uncertain(assistant_core):
