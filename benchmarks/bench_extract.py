@@ -8,7 +8,8 @@ document's HTML edition (Debian ships both): a word of ≥ 4 letters that the HT
 ("ZeitpunktderletztenÄnderung"). Times are reported as ratios to pypdf in the same run.
 
 Run: .venv/bin/python benchmarks/bench_extract.py [PDF HTML]...
-     (default: the German Debian manuals unpacked into /tmp/debdocs; see docs/extraction.md)
+     (default: the German Debian manuals unpacked into /tmp/debdocs; see docs/extraction.md;
+     a HTML argument may be a folder of pages)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from assistant.extract import extract_sections  # noqa: E402
 
 ROOT = Path("/tmp/debdocs/usr/share")
 DEFAULT = [
+    (ROOT / "debian-reference/debian-reference.de.pdf", ROOT / "debian-reference"),
     (
         ROOT / "developers-reference/de/developers-reference.pdf",
         ROOT / "developers-reference/de/developers-reference.html",
@@ -73,7 +75,9 @@ def product_text(path: Path) -> str:
 
 
 def vocabulary(html_path: Path) -> set[str]:
-    raw = html_path.read_text(encoding="utf-8", errors="replace")
+    """Words of the HTML edition (a file, or a folder of ``*.html`` pages)."""
+    files = sorted(html_path.glob("*.html")) if html_path.is_dir() else [html_path]
+    raw = " ".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
     raw = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", raw)
     text = html.unescape(re.sub(r"<[^>]+>", " ", raw))
     return {w.casefold() for w in WORD.findall(text)}
