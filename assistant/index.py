@@ -237,6 +237,7 @@ class Index:
                     "kind": chunk.kind,
                     "section": chunk.section,
                     "section_title": chunk.section_title,
+                    "user_section": chunk.user_section,  # store.section_key groups user sections by it
                     "lang": chunk.lang,
                     "position": pos,
                     "char_start": chunk.char_start,
