@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.chunking import chunk_document
+from assistant.citations import Citation
 from assistant.corpus import CorpusError
 from assistant.extract import document_from_record, document_record, extract_sections, load_user_document
 from assistant.extract.layout import Line, reflow, strip_running_lines
@@ -332,3 +333,28 @@ def test_bad_files_give_a_clear_message(tmp_path, guide_pdf, name, content):
 def test_missing_file_gives_a_clear_message(tmp_path):
     with pytest.raises(CorpusError, match="not found"):
         load_user_document(tmp_path / "fehlt.pdf")
+
+
+def test_sources_panel_shows_the_user_passage_under_its_label():
+    from types import SimpleNamespace
+
+    from assistant.web import sources_html
+
+    citation = Citation(
+        1,
+        "c1",
+        "user-leitfaden",
+        "Leitfaden Erstgespräch",
+        "",
+        "Vorbereitung",
+        "user",
+        "Vor dem Termin werden Informationen gesammelt.",
+        0.9,
+        ["Vor dem Termin werden Informationen gesammelt."],
+        user_section="2.1",
+        page_start=4,
+        page_end=4,
+    )
+    html = sources_html(SimpleNamespace(citations=[citation], language="de"), {"no_sources": "–"})
+    assert "[1] Leitfaden Erstgespräch, Abschnitt 2.1 „Vorbereitung“, S. 4 (eigenes Dokument)" in html
+    assert "<mark>Vor dem Termin werden Informationen gesammelt.</mark>" in html
