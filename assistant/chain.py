@@ -6,8 +6,8 @@ eval harness all call; ``Assistant.as_runnable()`` exposes it as a LangChain run
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import json
 import queue
 import re
 import threading
@@ -27,6 +27,7 @@ from .pii import redact
 from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails, load_rails
 from .retrieval import HybridRetriever, RetrievalResult
+from .trace import TraceLog
 
 SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
 _CONTINUES = r"(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b"
@@ -164,7 +165,9 @@ class Assistant:
         self.settings = settings or get_settings()
         if index is None:
             index = Index(self.settings)
-            if index.stale or index.chunks.count() == 0:
+            if index.shared:
+                index.ensure_servable()  # a worker never rebuilds the team's index
+            elif index.stale or index.chunks.count() == 0:
                 index, _ = build_index(self.settings)
         self.index = index
         self.retriever = HybridRetriever.from_index(index)
@@ -176,7 +179,7 @@ class Assistant:
             self.settings, self.store, self.rails, index.embeddings, self.llm_client
         )
         self.self_check = make_self_check(self.settings, self.rails, self.llm_client)
-        self._log_lock = threading.Lock()
+        self.trace = TraceLog(self.settings.trace_path)  # shared by every worker (see docs/deployment.md)
 
     # --- public API ------------------------------------------------------------------------
 
@@ -435,13 +438,8 @@ class Assistant:
         }
         if answer.generation:
             record["generation"] = answer.generation
-        path = self.settings.trace_path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with self._log_lock, path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        except OSError:
-            pass  # tracing must never break answering
+        with contextlib.suppress(OSError):  # tracing must never break answering
+            self.trace.write(record)
 
 
 def _renumber(sentences: list[AnswerSentence], citations: list[Citation]):

@@ -212,6 +212,27 @@ def serve(
     launch(get_settings(), host=host, port=port)
 
 
+@app.command()
+def cluster(
+    workers: Annotated[int | None, typer.Option(help="Anzahl Web-Worker (Standard 2)")] = None,
+    chroma_port: Annotated[int | None, typer.Option(help="Port des Chroma-Servers (Standard 8000)")] = None,
+    base_port: Annotated[int | None, typer.Option(help="Port des ersten Workers (Standard 7860)")] = None,
+    host: Annotated[str | None, typer.Option(help="Adresse der Worker (Standard 127.0.0.1)")] = None,
+    data: Annotated[Path | None, typer.Option(help="Gemeinsamer Ordner (Standard var/cluster)")] = None,
+    build: Annotated[
+        bool, typer.Option("--build", help="Index auch dann mit dem Korpus abgleichen, wenn er aktuell ist")
+    ] = False,
+) -> None:
+    """Team-Betrieb: Chroma-Server und mehrere Web-Worker starten; Strg+C beendet alles."""
+    from .cluster import Cluster, run
+
+    settings = get_settings()
+    if settings.chroma_host:
+        _fail("`assistant cluster` starts its own Chroma server: unset ASSISTANT_CHROMA_HOST.")
+    node = Cluster(settings, workers, host, chroma_port, base_port, data, build=build, echo=out.print)
+    raise typer.Exit(run(node))
+
+
 @app.command("eval")
 def eval_cmd(
     eval_set: Annotated[Path, typer.Argument(help="Eval-Set (JSON Lines)")],
@@ -296,7 +317,15 @@ def feedback_export(
 
 
 def main() -> None:
-    app()
+    from rich.markup import escape
+
+    from .errors import SERVICE_ERRORS
+
+    try:
+        app()
+    except SERVICE_ERRORS as exc:
+        err.print(f"[bold red]Fehler:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8000
 
+    # Team deployment: several workers on one Chroma server (docs/deployment.md). Seconds:
+    index_version_ttl: float = Field(2.0, ge=0.0)  # a worker trusts its last read of the index version
+    index_lock_lease: float = Field(30.0, gt=0.0)  # a writer's lease on a shared index unless renewed
+    index_lock_wait: float = Field(900.0, ge=0.0)  # a writer waits for another (a rebuild takes minutes)
+    sqlite_busy_timeout: float = 10.0  # a worker waits for another's write to the shared feedback store
+    cluster_dir: Path | None = None  # `assistant cluster` state (Chroma data, feedback, trace)
+    cluster_workers: int = Field(2, ge=1, le=32)
+    cluster_start_timeout: float = 300.0  # for Chroma, the index and each worker to come up (2 loaded cores)
+
     # Chunking
     encoding_name: str = "cl100k_base"
     chunk_tokens: int = Field(200, ge=40, le=2000)
@@ -205,6 +214,10 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
+    @property
+    def cluster_path(self) -> Path:
+        return self.cluster_dir or self.data_dir / "cluster"
 
     @property
     def trace_path(self) -> Path:

@@ -1,4 +1,5 @@
-"""Feedback store (SQLite): thumbs up/down plus comment, question and answer PII-redacted."""
+"""Feedback store (SQLite, WAL mode so several workers can share one file): thumbs up/down plus
+comment, question and answer PII-redacted."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from .config import Settings
 from .pii import redact
 
 _SCHEMA = """
@@ -30,15 +32,20 @@ COLUMNS = ("id", "created_at", "rating", "question", "answer", "comment", "langu
 class FeedbackStore:
     """Append-only feedback table; every text field is redacted before it is written."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, busy_timeout_s: float = Settings.model_fields["sqlite_busy_timeout"].default
+    ) -> None:
         self.path = path
+        self.busy_timeout_s = busy_timeout_s
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         with self._connect() as db:
+            # WAL: every worker of a cluster writes to this one file while others read it.
+            db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        return sqlite3.connect(self.path, timeout=self.busy_timeout_s)
 
     def add(
         self,

@@ -3,15 +3,18 @@
 Two collections share one embedding space: ``<name>_chunks`` (retrieval) and
 ``<name>_sentences`` (sentence vectors for answer composition). Every write is
 prepared completely (parse, chunk, embed) before anything in the index changes,
-and writers are serialised by a file lock, so a bad input never corrupts the index.
+and writers are serialised (a file lock locally, a lease lock on a Chroma server), so a bad
+input never corrupts the index. On a server, every change writes a new version token that other
+workers poll (``version``) to rebuild their in-memory views.
 """
 
 from __future__ import annotations
 
-import fcntl
+import functools
 import hashlib
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -19,12 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .corpus import SHIPPED_KINDS, Document, load_corpus
 from .embeddings import ChromaEmbeddingAdapter, get_embeddings
+from .errors import IndexMismatchError, IndexUnavailableError
+from .locks import LeaseLock, file_lock
 
 SCHEMA_VERSION = "4"  # 3: sentences keep their closing brackets and quotes; 4: "(thesis 2.2)." ends one
 Progress = Callable[[int, int, str], None]
@@ -58,6 +64,94 @@ class IndexStatus:
         return sum(self.chunks_by_kind.values())
 
 
+_TRANSPORT_ERRORS = (httpx.TransportError, ConnectionError)
+
+
+def unreachable_message(settings: Settings) -> str:
+    where = f"{settings.chroma_host}:{settings.chroma_port}"
+    return (
+        f"Cannot reach Chroma at {where} — start it with `chroma run --path <folder> --host "
+        f"{settings.chroma_host} --port {settings.chroma_port}` (or `assistant cluster`), or unset "
+        f"ASSISTANT_CHROMA_HOST to use the local index. / Chroma unter {where} ist nicht erreichbar."
+    )
+
+
+def make_client(settings: Settings):
+    """A Chroma client: HTTP to ``ASSISTANT_CHROMA_HOST`` if set, else the local folder."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except (ValueError, *_TRANSPORT_ERRORS) as exc:  # chromadb says ValueError("Could not connect…")
+            raise IndexUnavailableError(unreachable_message(settings)) from exc
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+class _Guarded:
+    """A remote collection whose network failures surface as ``IndexUnavailableError``."""
+
+    def __init__(self, collection, message: str) -> None:
+        self._collection = collection
+        self._message = message
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except _TRANSPORT_ERRORS as exc:
+                raise IndexUnavailableError(self._message) from exc
+
+        return call
+
+
+def check_fingerprint(stored: str, expected: str, where: str) -> None:
+    """Refuse to serve a shared index that this process would read wrongly."""
+    if not stored:
+        raise IndexMismatchError(
+            f"The index at {where} is empty. Build it once with `assistant index build` (same "
+            "ASSISTANT_CHROMA_HOST/PORT), or start everything with `assistant cluster`."
+        )
+    if stored == expected:
+        return
+    have, want = json.loads(stored), json.loads(expected)
+    if have.get("embedding") != want.get("embedding"):
+        raise IndexMismatchError(
+            f"The index at {where} was built with the embedding model {have.get('embedding')!r}, but "
+            f"this worker uses {want.get('embedding')!r}: its questions would be compared with vectors "
+            "of another model. Start the worker with the index's model (ASSISTANT_EMBEDDING_BACKEND / "
+            "ASSISTANT_EMBEDDING_MODEL), or rebuild the shared index for everyone with "
+            "`assistant index build`."
+        )
+    raise IndexMismatchError(
+        f"The index at {where} was built with other settings ({stored}; this worker: {expected}). "
+        "Rebuild it for everyone with `assistant index build`, or start the worker with the same settings."
+    )
+
+
+def index_fingerprint(settings: Settings) -> str:
+    """What the stored vectors and chunks depend on; an index with another one is stale."""
+    s = settings
+    return json.dumps(
+        {
+            "schema": SCHEMA_VERSION,
+            "embedding": s.embedding_id,
+            "encoding": s.encoding_name,
+            "chunk_tokens": s.chunk_tokens,
+            "overlap": s.chunk_overlap_sentences,
+            "headers": s.contextual_headers,
+        },
+        sort_keys=True,
+    )
+
+
 def sentence_id(doc_id: str, section: str, lang: str, text: str) -> str:
     return hashlib.sha1(f"{doc_id}\x1f{section}\x1f{lang}\x1f{text}".encode()).hexdigest()[:24]
 
@@ -67,41 +161,37 @@ class Index:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.shared = bool(settings.chroma_host)  # on a Chroma server that other workers use too
+        self.client = make_client(settings)  # first: an unreachable server fails before the model loads
         self.embeddings = get_embeddings(settings)
         self._ef = ChromaEmbeddingAdapter(self.embeddings)
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if settings.chroma_host:
-            self.client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
-        else:
-            settings.index_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
-        self._open()
+        self._seen: tuple[float, str] | None = None  # (monotonic time, version) of the last read
+        self._guarded(self._open)
+
+    @property
+    def where(self) -> str:
+        s = self.settings
+        return f"{s.chroma_host}:{s.chroma_port}" if self.shared else str(s.index_dir)
+
+    def _guarded(self, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except _TRANSPORT_ERRORS as exc:
+            raise IndexUnavailableError(unreachable_message(self.settings)) from exc
 
     # --- collections and fingerprint ---------------------------------------------------
 
     @property
     def fingerprint(self) -> str:
-        s = self.settings
-        return json.dumps(
-            {
-                "schema": SCHEMA_VERSION,
-                "embedding": s.embedding_id,
-                "encoding": s.encoding_name,
-                "chunk_tokens": s.chunk_tokens,
-                "overlap": s.chunk_overlap_sentences,
-                "headers": s.contextual_headers,
-            },
-            sort_keys=True,
-        )
+        return index_fingerprint(self.settings)
 
     def _collection(self, suffix: str):
-        return self.client.get_or_create_collection(
+        collection = self.client.get_or_create_collection(
             f"{self.settings.collection}_{suffix}",
             embedding_function=self._ef,
             metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint},
         )
+        return _Guarded(collection, unreachable_message(self.settings)) if self.shared else collection
 
     def _open(self) -> None:
         self.chunks = self._collection("chunks")
@@ -115,16 +205,26 @@ class Index:
                 self.client.delete_collection(name)
         self._open()
 
+    def ensure_servable(self) -> None:
+        """A worker on a shared index never rebuilds it: it refuses to serve an index that is
+        empty or built with another model or schema, and says what to do."""
+        if self.shared:
+            meta = self.chunks.metadata or {}
+            stored = str(meta.get("fingerprint", "")) if self.chunks.count() else ""
+            check_fingerprint(stored, self.fingerprint, self.where)
+
     @contextmanager
     def _write_lock(self):
-        lock_path = self.settings.index_dir / ".write.lock"
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
+        """Serialise writers: a file lock beside a local index, a lease lock on a Chroma server."""
+        s = self.settings
+        if not self.shared:
+            with file_lock(s.index_dir / ".write.lock"):
                 yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            return
+        client = _Guarded(self.client, unreachable_message(s))
+        lock = LeaseLock(client, f"{s.collection}_writelock", s.index_lock_lease, s.index_lock_wait)
+        with lock.hold():
+            yield
 
     # --- sync --------------------------------------------------------------------------
 
@@ -260,7 +360,9 @@ class Index:
         meta.pop("hnsw:space", None)
         meta["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         meta["fingerprint"] = self.fingerprint
+        meta["version"] = uuid.uuid4().hex  # other workers rebuild their caches when this changes
         self.chunks.modify(metadata=meta)
+        self._seen = None
 
     # --- reading -----------------------------------------------------------------------
 
@@ -269,22 +371,32 @@ class Index:
         got = self.chunks.get(include=["documents", "metadatas"])
         return got["ids"], got["documents"] or [], got["metadatas"] or []
 
-    def version(self) -> str:
-        """Changes whenever the index content changes (for in-memory caches)."""
-        meta = (
-            self.client.get_collection(
-                f"{self.settings.collection}_chunks", embedding_function=self._ef
-            ).metadata
-            or {}
-        )
-        return f"{meta.get('built_at', '')}|{self.chunks.count()}"
+    def version(self, fresh: bool = False) -> str:
+        """Changes whenever the index content changes (for in-memory caches).
+
+        A shared index is asked at most every ``index_version_ttl`` seconds (one small request);
+        this process's own writes are seen at once. ``fresh`` forces a read.
+        """
+        ttl = self.settings.index_version_ttl if self.shared else 0.0
+        now = time.monotonic()
+        if not fresh and self._seen is not None and now - self._seen[0] < ttl:
+            return self._seen[1]
+        meta = self._guarded(self._current_metadata)
+        version = str(meta.get("version") or f"{meta.get('built_at', '')}|{self.chunks.count()}")
+        self._seen = (now, version)
+        return version
+
+    def _current_metadata(self) -> dict:
+        """The chunk collection's metadata as stored now (a client's copy does not refresh)."""
+        name = f"{self.settings.collection}_chunks"
+        return dict(self.client.get_collection(name, embedding_function=self._ef).metadata or {})
 
     def status(self) -> IndexStatus:
         """Documents, chunks by kind, model and last build time."""
         _, _, metas = self.all_chunks()
         docs = {str(m["doc_id"]): str(m["kind"]) for m in metas}
         kinds = Counter(str(m["kind"]) for m in metas)
-        meta = self.chunks.metadata or {}
+        meta = self._guarded(self._current_metadata)  # another worker may have changed it
         return IndexStatus(
             documents=docs,
             chunks_by_kind=dict(sorted(kinds.items())),
@@ -341,6 +453,8 @@ def build_index(settings: Settings, progress: Progress | None = None) -> tuple[I
 
 __all__ = [
     "Index",
+    "IndexMismatchError",
+    "IndexUnavailableError",
     "IndexStatus",
     "SyncReport",
     "build_index",

@@ -138,9 +138,10 @@ class HybridRetriever:
         if self.settings.reranker_model:
             self._load_reranker()
 
-    def cache(self) -> _Cache:
-        """In-memory views, refreshed (with the sentence store) when the index has changed."""
-        version = self.index.version()
+    def cache(self, fresh: bool = False) -> _Cache:
+        """In-memory views, refreshed (with the sentence store) when the index has changed;
+        ``fresh`` reads the version now instead of trusting a recent read."""
+        version = self.index.version(fresh=fresh)
         with self._lock:
             if self._cache is None or version != self._version:
                 self._cache, self._version = _Cache(self.index), version
@@ -162,6 +163,9 @@ class HybridRetriever:
             query_embeddings=[qv.tolist()], n_results=n_dense, include=["distances"]
         )
         dense_ids = dense["ids"][0]
+        if any(cid not in cache.pos for cid in dense_ids):  # another worker wrote since our last look
+            cache = self.cache(fresh=True)
+            dense_ids = [cid for cid in dense_ids if cid in cache.pos]
         lexical = cache.lexical.search(query, s.k_lexical)
         hits: dict[str, ChunkHit] = {}
         for rank, cid in enumerate(dense_ids):

@@ -19,6 +19,7 @@ import yaml
 
 from .chain import Answer, Assistant, UserInputError
 from .config import Settings
+from .errors import SERVICE_ERRORS as _SERVICE_ERRORS  # shown as messages, never a traceback
 from .feedback import FeedbackStore
 
 _CSS = """
@@ -83,7 +84,10 @@ def sources_html(answer: Answer | None, ui: dict[str, Any]) -> str:
 
 
 def status_markdown(assistant: Assistant, ui: dict[str, Any]) -> str:
-    status = assistant.index.status()
+    try:
+        status = assistant.index.status()
+    except _SERVICE_ERRORS as exc:
+        return f"⚠️ {html.escape(str(exc))}"
     kinds = ", ".join(f"{ui['kinds'].get(k, k)}: {v}" for k, v in status.chunks_by_kind.items())
     return ui["status"].format(
         docs=len(status.documents),
@@ -109,7 +113,7 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The Blocks app (also used by tests without launching a browser)."""
     texts = load_ui_text(settings)
-    store = FeedbackStore(settings.feedback_path)
+    store = FeedbackStore(settings.feedback_path, settings.sqlite_busy_timeout)
 
     def respond(message: str, chat: list[dict], answers: list[dict]):
         message = (message or "").strip()
@@ -155,7 +159,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     {"role": "assistant", "content": answer_markdown(answer)},
                 ]
                 yield chat, answers + [record], sources_html(answer, texts[answer.language]), ""
-        except UserInputError as exc:
+        except (UserInputError, *_SERVICE_ERRORS) as exc:
             gr.Warning(str(exc))  # shown as a notice; the chat keeps its question/answer pairs
             yield chat, answers, gr.update(), message
 
@@ -163,7 +167,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         """Answer one message; returns the answer text with [n] citations and the source list."""
         try:
             return assistant.ask(message, history or []).render()
-        except UserInputError as exc:
+        except (UserInputError, *_SERVICE_ERRORS) as exc:
             return str(exc)
 
     def on_like(answers: list[dict], data: gr.LikeData):
@@ -201,7 +205,10 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         def report(done, total, what):
             progress((done, total), desc=f"Einbetten ({what})")
 
-        result = ingest_files(settings, paths, progress=report, index=assistant.index)
+        try:
+            result = ingest_files(settings, paths, progress=report, index=assistant.index)
+        except _SERVICE_ERRORS as exc:
+            return f"⚠️ {html.escape(str(exc))}", status_markdown(assistant, ui)
         lines = [f"✅ {html.escape(d.path)}" for d in result.documents]
         lines += [f"⚠️ {html.escape(name)}: {html.escape(msg)}" for name, msg in result.errors.items()]
         return "\n\n".join(lines), status_markdown(assistant, ui)
@@ -278,7 +285,10 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         comment_send.click(
             on_comment, [comment, answers, lang], [feedback_msg, comment], api_visibility="private"
         )
-        upload_btn.click(on_upload, [upload, lang], [upload_msg, status], api_visibility="private")
+        # Callable by scripts and the cluster test (with the same login as the page), not in the API docs.
+        upload_btn.click(
+            on_upload, [upload, lang], [upload_msg, status], api_name="upload", api_visibility="undocumented"
+        )
         lang.change(
             on_language,
             [lang],
