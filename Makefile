@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run   – install, build the index if missing or stale, start the web chat
 #   make test  – install, build the index, run the whole test suite (incl. the eval gate)
+#   make cluster – team deployment on this machine: Chroma server + 2 web workers (docs/deployment.md)
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -11,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install index chat eval eval-full bench lint browser clean
+.PHONY: run test install index chat cluster eval eval-full bench lint browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +34,11 @@ run: index
 
 chat: index
 	$(BIN)/assistant chat
+
+# The local index seeds the server's on first start (no re-embedding); Ctrl-C stops everything.
+WORKERS ?= 2
+cluster: index
+	$(BIN)/assistant cluster --workers $(WORKERS)
 
 # Debian's Chromium for the browser test (never `playwright install`, which downloads).
 browser:

@@ -46,6 +46,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def free_base_port(count: int, host: str = "127.0.0.1", tries: int = 50) -> int:
+    """A port from which ``count`` consecutive ports are free (for tests and benchmarks)."""
+    for _ in range(tries):
+        base = free_port(host)
+        if not any(port_in_use(host, base + i) for i in range(1, count)):
+            return base
+    raise ClusterError(f"No {count} consecutive free ports found on {host}.")
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -280,17 +289,20 @@ class Cluster:
             if build.proc.wait() != 0:
                 raise ClusterError(f"Building the index failed (log {build.log}):\n{build.tail()}")
             self.echo(f"Index:    {build.tail(1)}")
-        workers = []
-        for i in range(self.workers):
-            port = self.base_port + i
-            cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", self.host, "--port", str(port)]
-            workers.append((self._spawn(f"worker-{i + 1}", cmd), port))
         probe = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        for child, port in workers:
-            self._wait_http(child, f"http://{probe}:{port}/")
-            url = f"http://{self.host}:{port}/"
-            self.urls.append(url)
-            self.echo(f"Worker {child.name.split('-')[1]}: {url}")
+        # The first worker alone: whatever it fits once and stores beside the index (rail model)
+        # the others then load instead of fitting it N times at once.
+        for group in ([0], range(1, self.workers)):
+            started = []
+            for i in group:
+                port = self.base_port + i
+                cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", self.host, "--port", str(port)]
+                started.append((self._spawn(f"worker-{i + 1}", cmd), port))
+            for child, port in started:
+                self._wait_http(child, f"http://{probe}:{port}/")
+                url = f"http://{self.host}:{port}/"
+                self.urls.append(url)
+                self.echo(f"Worker {child.name.split('-')[1]}: {url}")
         self.echo(
             f"Shared:   {self.data_dir} (feedback.sqlite3, trace.jsonl, user_docs; logs in logs/)\n"
             "Strg+C / Ctrl-C stops everything."

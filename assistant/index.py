@@ -381,10 +381,14 @@ class Index:
         now = time.monotonic()
         if not fresh and self._seen is not None and now - self._seen[0] < ttl:
             return self._seen[1]
-        meta = self._guarded(self._current_metadata)
-        version = str(meta.get("version") or f"{meta.get('built_at', '')}|{self.chunks.count()}")
+        version = self._guarded(self._read_version)
         self._seen = (now, version)
         return version
+
+    def _read_version(self) -> str:
+        """The version as stored now: the token the last write left."""
+        meta = self._current_metadata()
+        return str(meta.get("version") or f"{meta.get('built_at', '')}|{self.chunks.count()}")
 
     def _current_metadata(self) -> dict:
         """The chunk collection's metadata as stored now (a client's copy does not refresh)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.cluster import Cluster, free_port, port_in_use
+from assistant.cluster import Cluster, free_base_port, free_port, port_in_use
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import IndexBusyError, IndexMismatchError, IndexUnavailableError
 from assistant.feedback import FeedbackStore
@@ -221,19 +221,11 @@ QUESTION = "Was prüft der Nordhafen-Check vor einem KI-Pilotprojekt im Handwerk
 NAME = "nordhafen"  # in the citation label of the uploaded nordhafen.md (file name or its title)
 
 
-def _free_pair() -> int:
-    for _ in range(50):
-        port = free_port()
-        if not port_in_use("127.0.0.1", port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 @pytest.mark.slow
 def test_cluster_upload_through_one_worker_is_answered_by_the_other(tmp_path):
     from gradio_client import Client, handle_file
 
-    settings = Settings()
+    settings = Settings(cluster_start_timeout=900)  # two loaded cores may fit the rail model first
     if not (settings.index_dir / "chroma.sqlite3").is_file():
         pytest.skip("needs the built local index (`make index`) to seed the server")
     lines: list[str] = []
@@ -241,7 +233,7 @@ def test_cluster_upload_through_one_worker_is_answered_by_the_other(tmp_path):
         settings,
         workers=2,
         chroma_port=free_port(),
-        base_port=_free_pair(),
+        base_port=free_base_port(2),
         data_dir=tmp_path,
         echo=lines.append,
     )
@@ -293,7 +285,7 @@ def test_cluster_command_stops_everything_on_ctrl_c(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=ENV,
+        env={**ENV, "ASSISTANT_CLUSTER_START_TIMEOUT": "900"},
     )
     out = []
     try:
