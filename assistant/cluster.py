@@ -296,7 +296,8 @@ class Cluster:
             started = []
             for i in group:
                 port = self.base_port + i
-                cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", self.host, "--port", str(port)]
+                cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", self.host]
+                cmd += ["--port", str(port)]
                 started.append((self._spawn(f"worker-{i + 1}", cmd), port))
             for child, port in started:
                 self._wait_http(child, f"http://{probe}:{port}/")
