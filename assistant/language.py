@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 from langdetect import DetectorFactory, detect_langs
+from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 DetectorFactory.seed = 0  # langdetect is random unless seeded
@@ -22,9 +24,31 @@ _EN_HINTS = re.compile(
 )
 
 
+_preload: threading.Thread | None = None
+_preload_lock = threading.Lock()
+
+
+def preload() -> None:
+    """Start loading langdetect's language profiles (a quarter second of pure Python) in a
+    background thread, so it overlaps with start-up work that runs outside the interpreter
+    lock (loading the embedding model, the first query embedding). Idempotent."""
+    global _preload
+    with _preload_lock:
+        if _preload is None:
+            _preload = threading.Thread(target=init_factory, name="langdetect-profiles", daemon=True)
+            _preload.start()
+
+
+def _profiles_ready() -> None:
+    """Wait for a running preload: langdetect must never see half-loaded profiles."""
+    if _preload is not None:
+        _preload.join()
+
+
 @lru_cache(maxsize=4096)
 def detect_language(text: str, default: str = "de") -> str:
     """Return ``"de"`` or ``"en"`` for ``text``; German is the default for unclear input."""
+    _profiles_ready()
     sample = text.strip()[:2000]
     if not sample:
         return default

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+
+from ._stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+
+FORMAT = 1  # bump when the analysis or the stored BM25 arrays change
 
 _WORD = re.compile(r"[a-zäöüß0-9]+(?:-[a-zäöüß0-9]+)*")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
@@ -40,25 +42,66 @@ def analyse(text: str, langs: tuple[str, ...] = ("de",)) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 (bm25s) over a fixed list of chunk texts."""
+    """BM25 over a fixed list of chunk texts.
 
-    def __init__(self, ids: list[str], texts: list[str], langs: list[str]) -> None:
+    Fitted with bm25s (Lucene variant; imported only when fitting); the fitted term-by-document
+    scores are kept as plain arrays (CSC: ``data``, ``indices``, ``indptr``), so a stored index
+    loads without bm25s and a query is scored with numpy exactly as bm25s scores it.
+    """
+
+    def __init__(
+        self, ids: list[str], vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray
+    ) -> None:
         self.ids = ids
+        self.vocab = vocab
+        self.data, self.indices, self.indptr = data, indices, indptr
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], langs: list[str]) -> LexicalIndex:
         corpus = [
             analyse(t, (lang if lang in _STEMMERS else "de",)) or ["_"]
             for t, lang in zip(texts, langs, strict=True)
         ]
-        self._bm25 = bm25s.BM25()
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
+        if not corpus:
+            empty = np.zeros(0, dtype=np.float32)
+            return cls(ids, {}, empty, np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int32))
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index(corpus, show_progress=False)
+        scores = bm25.scores
+        return cls(ids, dict(bm25.vocab_dict), scores["data"], scores["indices"], scores["indptr"])
+
+    @classmethod
+    def from_arrays(
+        cls, ids: list[str], vocabulary: list[str], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray
+    ) -> LexicalIndex:
+        return cls(ids, {term: i for i, term in enumerate(vocabulary)}, data, indices, indptr)
+
+    def vocabulary(self) -> list[str]:
+        """Terms in id order (what ``from_arrays`` expects)."""
+        terms = [""] * len(self.vocab)
+        for term, i in self.vocab.items():
+            terms[i] = term
+        return terms
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for these (analysed, in-vocabulary) tokens; bm25s's own
+        summation (per token, in order, ``np.add.at``), so the floats are identical."""
+        out = np.zeros(len(self.ids), dtype=self.data.dtype if len(self.data) else np.float32)
+        for term in tokens:
+            t = self.vocab[term]
+            start, end = self.indptr[t], self.indptr[t + 1]
+            np.add.at(out, self.indices[start:end], self.data[start:end])
+        return out
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top ``k`` (chunk id, score) with a positive score; query analysed in DE and EN."""
         if not self.ids:
             return []
-        tokens = [t for t in analyse(query, ("de", "en")) if t in self._bm25.vocab_dict]
+        tokens = [t for t in analyse(query, ("de", "en")) if t in self.vocab]
         if not tokens:
             return []
-        scores = self._bm25.get_scores(tokens)
+        scores = self.scores(tokens)
         top = np.argsort(-scores)[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -15,8 +15,8 @@ import numpy as np
 
 from .config import Settings
 from .index import Index
-from .lexical import LexicalIndex
 from .store import SentenceStore, section_key
+from .views import get_views
 
 
 @dataclass
@@ -99,15 +99,14 @@ def named_sections(query: str) -> list[str]:
 class _Cache:
     """In-memory views of the index (chunk vectors, BM25), rebuilt when the index changes."""
 
-    def __init__(self, index: Index) -> None:
-        got = index.chunks.get(include=["documents", "metadatas", "embeddings"])
-        self.ids: list[str] = list(got["ids"])
-        self.texts: list[str] = list(got["documents"] or [])
-        self.metas: list[dict] = list(got["metadatas"] or [])
-        emb = got["embeddings"]
-        self.vectors = np.asarray(emb if emb is not None and len(emb) else np.zeros((0, 1)))
+    def __init__(self, index: Index, version: str) -> None:
+        views = get_views(index, version)
+        self.ids: list[str] = views.chunks.ids
+        self.texts: list[str] = views.chunks.texts
+        self.metas: list[dict] = views.chunks.metas
+        self.vectors = views.chunks.vectors
         self.pos = {cid: i for i, cid in enumerate(self.ids)}
-        self.lexical = LexicalIndex(self.ids, self.texts, [str(m["lang"]) for m in self.metas])
+        self.lexical = views.lexical
 
 
 class HybridRetriever:
@@ -144,7 +143,7 @@ class HybridRetriever:
         version = self.index.version(fresh=fresh)
         with self._lock:
             if self._cache is None or version != self._version:
-                self._cache, self._version = _Cache(self.index), version
+                self._cache, self._version = _Cache(self.index, version), version
         if self.store is not None:
             self.store.refresh(version)
         return self._cache

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 
 from .index import Index
+from .views import get_views
 
 
 def section_key(meta: dict) -> str:
@@ -36,23 +37,16 @@ class SentenceStore:
     def _load(self, version: str) -> None:
         if version == self._version:
             return
-        got = self.index.sentences.get(include=["documents", "metadatas", "embeddings"])
-        chunks = self.index.chunks.get(include=["documents", "metadatas"])
+        views = get_views(self.index, version)
+        sent = views.sentences
         by_section: dict[str, list[dict]] = {}
-        for sid, text, meta, vec in zip(
-            got["ids"],
-            got["documents"] or [],
-            got["metadatas"] or [],
-            got["embeddings"],
-            strict=False,
-        ):
-            row = {"id": sid, "text": text, "meta": meta, "vec": np.asarray(vec, dtype=np.float32)}
+        for sid, text, meta, vec in zip(sent.ids, sent.texts, sent.metas, sent.vectors, strict=False):
+            row = {"id": sid, "text": text, "meta": meta, "vec": vec}
             by_section.setdefault(section_key(meta), []).append(row)
+        chunks = views.chunks
         self._chunks = {
             cid: {"id": cid, "text": t, "meta": m}
-            for cid, t, m in zip(
-                chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or [], strict=False
-            )
+            for cid, t, m in zip(chunks.ids, chunks.texts, chunks.metas, strict=False)
         }
         self._matrices = {
             key: (np.vstack([r["vec"] for r in rows]), np.array([r["meta"]["kind"] for r in rows]))

@@ -334,7 +334,9 @@ def launch(
             "(user:password or a file of such lines), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
             file=sys.stderr,
         )
-    return start(Assistant(settings), settings, host, port, auth, prevent_thread_lock)
+    assistant = Assistant(settings)
+    assistant.warm_up()  # no lazy work left for the first user's question
+    return start(assistant, settings, host, port, auth, prevent_thread_lock)
 
 
 def start(

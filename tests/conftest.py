@@ -172,9 +172,56 @@ def fake_index(fake_settings):
     return index
 
 
+@pytest.fixture(scope="session")
+def fake_rail_model(tmp_path_factory, fixture_prompts) -> Path:
+    """The small rail set's model, fitted once per session on hashed vectors (a folder holding
+    the artefact); every fake index gets a copy instead of fitting again."""
+    from assistant.embeddings import HashEmbeddings
+    from assistant.rails import Rails
+
+    folder = tmp_path_factory.mktemp("fake-rail-model")
+    Rails(fixture_prompts / "guardrails.yaml", HashEmbeddings(), cache_dir=folder)
+    return folder
+
+
 @pytest.fixture(scope="module")
-def fake_assistant(fake_settings, fake_index):
+def fake_assistant(fake_settings, fake_index, fake_rail_model):
     """The whole pipeline on the fake index and the small rail set (no model anywhere)."""
     from assistant.chain import Assistant
 
+    for artefact in fake_rail_model.iterdir():
+        shutil.copy(artefact, fake_settings.index_dir / artefact.name)
     return Assistant(fake_settings, fake_index)
+
+
+@pytest.fixture()
+def fake_temp_settings(tmp_path, mini_corpus) -> Settings:
+    """Like ``temp_settings`` (a fresh index of the small corpus for each test), with the fake
+    embedder: for tests of index writes that do not need a real model."""
+    return Settings(
+        corpus_dir=mini_corpus,
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "var",
+        collection="test",
+        embedding_backend="fake-hash",
+    )
+
+
+@pytest.fixture(scope="session")
+def shipped_rail_model(assistant_core, shipped_settings) -> list[Path]:
+    """The files of the shipped rail model (fitted once, beside the shipped index). A test that
+    builds its own real-model index copies them beside it instead of embedding and fitting again."""
+    from assistant.rail_classifier import ARTEFACT
+
+    return sorted(shipped_settings.index_dir.glob(f"{ARTEFACT}.*"))
+
+
+# Tests that load the real embedding model (quality, offline guard, browser, rails on the
+# labelled sets) are marked ``model``: ``pytest -m "not model"`` runs the fast suite on fakes.
+_MODEL_FIXTURES = {"assistant_core", "shipped_settings", "web_app", "temp_settings", "shipped_rail_model"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
