@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -189,10 +190,16 @@ class Assistant:
         and the sentence store, the language profiles, and run the whole pipeline once per
         question (not traced), so the first real answer is as fast as the tenth."""
         self.retriever.warm()
-        self._tracing = False
-        try:
+        with self.untraced():
             for question in questions or self.settings.warm_up_questions:
                 self._run(question, None)
+
+    @contextmanager
+    def untraced(self) -> Iterator[None]:
+        """Answers given inside are not written to the trace log (start-up warm-up only)."""
+        self._tracing = False
+        try:
+            yield
         finally:
             self._tracing = True
 

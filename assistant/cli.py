@@ -210,9 +210,21 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (Standard 7860)")] = None,
 ) -> None:
     """Web-Chat starten (Gradio)."""
-    from .web import launch
+    from concurrent.futures import ThreadPoolExecutor
 
-    launch(get_settings(), host=host, port=port)
+    def warmed():
+        assistant = _assistant()
+        assistant.warm_up()
+        return assistant
+
+    # The model loads and the first answers run (mostly outside the interpreter lock) while
+    # Gradio is imported: start-up takes about the longer of the two, not their sum.
+    with ThreadPoolExecutor(1, thread_name_prefix="warm-up") as pool:
+        pending = pool.submit(warmed)
+        from .web import launch
+
+        assistant = pending.result()
+    launch(get_settings(), host=host, port=port, assistant=assistant)
 
 
 @app.command()

@@ -321,9 +321,18 @@ def _is_loopback(host: str) -> bool:
 
 
 def launch(
-    settings: Settings, host: str | None = None, port: int | None = None, prevent_thread_lock: bool = False
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    prevent_thread_lock: bool = False,
+    assistant: Assistant | None = None,
 ):
-    """Start the web chat (127.0.0.1:7860 unless configured otherwise)."""
+    """Start the web chat (127.0.0.1:7860 unless configured otherwise) and say when it is ready.
+
+    ``assistant`` may come already warmed (``assistant serve`` builds it while Gradio imports);
+    otherwise it is built and warmed here. Ready is announced only after one answer has gone
+    through the HTTP API, so no first-request set-up is left for a user.
+    """
     host = host or settings.host
     port = port or settings.port
     auth = parse_auth(settings.auth)
@@ -334,9 +343,36 @@ def launch(
             "(user:password or a file of such lines), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
             file=sys.stderr,
         )
-    assistant = Assistant(settings)
-    assistant.warm_up()  # no lazy work left for the first user's question
-    return start(assistant, settings, host, port, auth, prevent_thread_lock)
+    if assistant is None:
+        assistant = Assistant(settings)
+        assistant.warm_up()  # no lazy work left for the first user's question
+    demo = start(assistant, settings, host, port, auth, prevent_thread_lock=True)
+    local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    with assistant.untraced():
+        warm_http(local, settings.warm_up_questions[0])
+    print(f"Bereit / ready: http://{host}:{port}/", flush=True)
+    if not prevent_thread_lock:
+        demo.block_thread()
+    return demo
+
+
+def warm_http(url: str, question: str, timeout: float = 60.0) -> bool:
+    """One answer through the ``/chat`` API (Gradio sets up its queue worker and imports on the
+    first request). Best effort: with a login configured the call is refused, which is fine."""
+    import json
+    import urllib.request
+
+    try:
+        body = json.dumps({"data": [question, []]}).encode()
+        request = urllib.request.Request(
+            f"{url}gradio_api/call/chat", body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            event = json.loads(response.read())["event_id"]
+        with urllib.request.urlopen(f"{url}gradio_api/call/chat/{event}", timeout=timeout) as response:
+            return "event: complete" in response.read().decode()
+    except (OSError, ValueError, KeyError):
+        return False
 
 
 def start(
@@ -361,6 +397,6 @@ def start(
         js=_JS,
         footer_links=[],
         ssr_mode=False,
-        quiet=prevent_thread_lock,
+        quiet=True,
     )
     return demo

@@ -229,3 +229,27 @@ def test_search_views_are_stored_loaded_and_rebuilt_when_the_index_changes(fake_
     assert index.version() != version
     found = retriever.search("Zauberwürfel Pilotprojekt").sections  # the same retriever sees the write
     assert found[0].chunks[0].meta["kind"] == "user"
+
+
+def test_serve_says_ready_only_after_an_untraced_answer_went_through_the_api(
+    fake_assistant, fake_settings, capsys
+):
+    import socket
+
+    from assistant.web import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    question = "Welche Rolle spielt ein geschützter Erprobungsraum beim Lernen aus Fehlern?"
+    settings = fake_settings.model_copy(update={"warm_up_questions": [question]})
+    fake_assistant.ask("Was ist ein Erprobungsraum?")  # an ordinary answer, traced
+    demo = launch(settings, "127.0.0.1", port, prevent_thread_lock=True, assistant=fake_assistant)
+    try:
+        assert f"ready: http://127.0.0.1:{port}/" in capsys.readouterr().out
+        trace = fake_settings.trace_path
+        logged = [json.loads(line)["question"] for line in trace.read_text(encoding="utf-8").splitlines()]
+        assert question not in logged  # warm-up answers are not traced
+        assert "Was ist ein Erprobungsraum?" in logged
+    finally:
+        demo.close()
