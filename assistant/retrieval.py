@@ -6,7 +6,6 @@ is imported only then, so a one-shot ``assistant ask`` does not pay for it.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ import numpy as np
 
 from .config import Settings
 from .index import Index
+from .intent import named_sections
 from .store import SentenceStore, section_key
 from .views import get_views
 
@@ -57,6 +57,7 @@ class SectionHit:
 class RetrievalResult:
     query: str
     sections: list[SectionHit]
+    coverage: float = 0.0  # share of the query's content words found in the indexed texts
 
     @property
     def evidence(self) -> float:
@@ -79,21 +80,6 @@ class RetrievalResult:
         return seen
 
 
-# "These 5", "thesis 3", "Abschnitt 2.3", "section 4.1": the user names a part of the paper.
-_NAMED_SECTION = re.compile(
-    r"\b(?:these|thesis|abschnitt|unterkapitel|kapitel|section|subsection|chapter)\s*([1-6])(?:\.([1-3]))?(?!\.?\d)",
-    re.I,
-)
-
-
-def named_sections(query: str) -> list[str]:
-    """Paper section ids a query names explicitly; a thesis ("These 5") stands for its family."""
-    out: list[str] = []
-    for thesis, sub in _NAMED_SECTION.findall(query):
-        sid = f"{thesis}.{sub}" if sub else thesis
-        if sid not in out:
-            out.append(sid)
-    return out
 
 
 class _Cache:
@@ -180,7 +166,9 @@ class HybridRetriever:
         if s.reranker_model:
             sections = self._rerank(query, sections)
         sections = self._favour_named(query, sections, qv)
-        return RetrievalResult(query, sections[: top or s.top_sections * 2])
+        result = RetrievalResult(query, sections[: top or s.top_sections * 2])
+        result.coverage = cache.lexical.coverage(query)
+        return result
 
     def _favour_named(self, query: str, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
         """Lift the sections a question names ("Fasse These 5 zusammen", "section 2.3").
