@@ -150,6 +150,8 @@ class Settings(BaseSettings):
     # the abstain threshold stays on the search score.
     reranker_model: str | None = None
     retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning)
+    # Rows per Chroma read when the search views are built (one get() above ~32k rows fails).
+    view_read_page: int = Field(5000, ge=1, le=5000)
 
     # Answers
     generator: Literal["extractive", "openai", "ollama"] = "extractive"

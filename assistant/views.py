@@ -61,10 +61,27 @@ def _rows(got: dict, with_vectors: bool = True) -> Rows:
     return Rows(list(got["ids"]), list(got["documents"] or []), list(got["metadatas"] or []), vectors)
 
 
+def read_all(collection: Any, include: list[str], page: int) -> dict:
+    """Every row of a collection, ``page`` rows per read: Chroma's ``get()`` of more than ~32k
+    rows with metadata fails in SQLite ("too many SQL variables"; docs/scale.md)."""
+    out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        out["ids"].extend(got["ids"])
+        for k in include:
+            values = got[k]
+            out[k].extend(values if values is not None else [])
+        if len(got["ids"]) < page:
+            return out
+        offset += page
+
+
 def build(index: Any, key: str) -> IndexViews:
-    """Read every chunk and sentence from Chroma and fit BM25 over the chunks."""
-    chunks = _rows(index.chunks.get(include=["documents", "metadatas", "embeddings"]))
-    sentences = _rows(index.sentences.get(include=["documents", "metadatas", "embeddings"]))
+    """Read every chunk and sentence from Chroma (in pages) and fit BM25 over the chunks."""
+    include, page = ["documents", "metadatas", "embeddings"], index.settings.view_read_page
+    chunks = _rows(read_all(index.chunks, include, page))
+    sentences = _rows(read_all(index.sentences, include, page))
     sentences.vectors = sentences.vectors.astype(np.float32)
     lexical = LexicalIndex.build(chunks.ids, chunks.texts, [str(m["lang"]) for m in chunks.metas])
     return IndexViews(key, chunks, sentences, lexical)

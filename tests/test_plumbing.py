@@ -253,3 +253,22 @@ def test_serve_says_ready_only_after_an_untraced_answer_went_through_the_api(
         assert "Was ist ein Erprobungsraum?" in logged
     finally:
         demo.close()
+
+
+def test_search_views_read_the_index_in_pages(fake_temp_settings):
+    """A get() of every row fails above ~32k rows, so the views read in pages; a small page
+    must give exactly the rows one read gives."""
+    from assistant import views
+    from assistant.index import build_index
+
+    index, _ = build_index(fake_temp_settings)
+    include = ["documents", "metadatas", "embeddings"]
+    whole = index.sentences.get(include=include)
+    paged = views.read_all(index.sentences, include, page=7)
+    assert len(whole["ids"]) > 7 * 3  # several pages
+    assert paged["ids"] == list(whole["ids"]) and paged["metadatas"] == list(whole["metadatas"])
+    assert np.array_equal(np.asarray(paged["embeddings"]), np.asarray(whole["embeddings"]))
+    small = fake_temp_settings.model_copy(update={"view_read_page": 7})
+    index.settings = small
+    built = views.build(index, "paged")
+    assert built.sentences.ids == list(whole["ids"]) and len(built.chunks.ids) == index.chunks.count()
