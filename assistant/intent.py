@@ -244,7 +244,7 @@ _INNER_LIFE = re.compile(
     rf"feel\w*|consciousness|a\s+soul|friends|freunde|angst)\b|\bfühlst\s+du\b"
     rf"|\b(bist\s+du|sind\s+Sie|are\s+you|aren[’']?t\s+you)\s+(\w+\s+)?(glücklich|traurig|einsam|müde|"
     rf"gelangweilt|happy|sad|lonely|tired|bored|afraid|scared|sentient|conscious|alive|lebendig|stolz|proud)\b"
-    rf"|\b(wie\s+geht\s+es\s+(dir|Ihnen)|how\s+are\s+you(\s+doing|\s+feeling)?(\s+today)?\s*[?!.]|"
+    rf"|\b(wie\s+geht[’']?s?\s+(es\s+)?(dir|Ihnen)|how\s+are\s+you(\s+doing|\s+feeling)?(\s+today)?\s*[?!.]|"
     rf"how\s+was\s+your|wie\s+war\s+(dein|Ihr))"
     rf"|\b(bist\s+du|sind\s+Sie|are\s+you)\s+(ein\w*\s+|a\s+)?(echte\w*\s+|real\s+)?(mensch|human|person)\b",
     re.I,

@@ -36,6 +36,7 @@ from assistant.intent import (
         ("What's your honest opinion on chatbots in retail?", "anthropomorphism"),
         ("Stell dich bitte beim Team als neuer Kollege vor.", "anthropomorphism"),
         ("Are you happy working with us?", "anthropomorphism"),
+        ("Na, wie geht's dir so?", "anthropomorphism"),
     ],
 )
 def test_explicit_requests_are_read_from_structure(text, rail):
