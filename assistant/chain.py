@@ -29,7 +29,7 @@ from .pii import redact
 from .policy import Signals, decide
 from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails, load_rails
-from .retrieval import HybridRetriever, RetrievalResult
+from .retrieval import HybridRetriever, RetrievalResult, SearchScope
 from .trace import TraceLog
 
 SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
@@ -130,7 +130,7 @@ class Assistant:
             index = Index(self.settings)
             if index.shared:
                 index.ensure_servable()  # a worker never rebuilds the team's index
-            elif index.stale or index.chunks.count() == 0:
+            elif index.stale or index.is_empty():
                 index, _ = build_index(self.settings)
         self.index = index
         self.retriever = HybridRetriever.from_index(index)
@@ -165,12 +165,15 @@ class Assistant:
 
     # --- public API ------------------------------------------------------------------------
 
-    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
-        """Answer one question (with optional chat history), fully processed and checked."""
-        return self._run(question, history)
+    def ask(
+        self, question: str, history: list[dict[str, str]] | None = None, scope: SearchScope | None = None
+    ) -> Answer:
+        """Answer one question (with optional chat history), fully processed and checked;
+        ``scope`` limits the search to some documents (library filter)."""
+        return self._run(question, history, scope=scope)
 
     def stream(
-        self, question: str, history: list[dict[str, str]] | None = None
+        self, question: str, history: list[dict[str, str]] | None = None, scope: SearchScope | None = None
     ) -> Iterator[tuple[str, Answer | None]]:
         """Yield the rendered answer growing sentence by sentence; the last item carries the Answer.
 
@@ -182,7 +185,7 @@ class Assistant:
 
         def run() -> None:
             try:
-                events.put(("done", self._run(question, history, events.put)))
+                events.put(("done", self._run(question, history, events.put, scope)))
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 events.put(("error", exc))
 
@@ -211,9 +214,15 @@ class Assistant:
 
     # --- pipeline ----------------------------------------------------------------------------
 
-    def _run(self, question: str, history: list[dict[str, str]] | None, emit=None) -> Answer:
+    def _run(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None,
+        emit=None,
+        scope: SearchScope | None = None,
+    ) -> Answer:
         """The pipeline; ``emit(("partial", text))`` receives the checked answer so far while an
-        external model is still writing (``stream``)."""
+        external model is still writing (``stream``); ``scope`` limits the search."""
         t0 = time.perf_counter()
         question = self._validate(question)
         courtesy = self._courtesy(question, t0)
@@ -228,7 +237,9 @@ class Assistant:
         query = condense(check.search, history, self.settings.questions)  # redacted, without placeholders
         standalone = query == check.search  # not a follow-up resolved against the conversation
         vector = rails_vector if standalone else embed(query)
-        retrieval = self.retriever.search(query, vector) if query.strip() else RetrievalResult(query, [])
+        retrieval = (
+            self.retriever.search(query, vector, scope=scope) if query.strip() else RetrievalResult(query, [])
+        )
         t_retrieve = time.perf_counter()
 
         hits = list(check.hits)

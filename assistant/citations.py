@@ -77,8 +77,10 @@ class Citation:
             parts.append(" ".join(x for x in (words["section"], number, quoted) if x))
         if self.page_start:
             end = max(self.page_end, self.page_start)
-            pages = f"{words['page']} {self.page_start}" if end == self.page_start else (
-                f"{words['pages']} {self.page_start}–{end}"
+            pages = (
+                f"{words['page']} {self.page_start}"
+                if end == self.page_start
+                else (f"{words['pages']} {self.page_start}–{end}")
             )
             parts.append(pages)
         return ", ".join(parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -22,9 +23,11 @@ app = typer.Typer(
 index_app = typer.Typer(no_args_is_help=True, help="Index bauen und prüfen.")
 rails_app = typer.Typer(no_args_is_help=True, help="Guardrails messen und kalibrieren.")
 feedback_app = typer.Typer(no_args_is_help=True, help="Feedback aus der Web-Oberfläche.")
+docs_app = typer.Typer(no_args_is_help=True, help="Bibliothek: Dokumente auflisten und entfernen.")
 app.add_typer(index_app, name="index")
 app.add_typer(rails_app, name="rails")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(docs_app, name="docs")
 err = Console(stderr=True)
 out = Console()
 
@@ -42,6 +45,28 @@ def _progress():
         console=err,
         transient=True,
     )
+
+
+@contextmanager
+def _ingest_progress():
+    """A ``(done, total, what)`` callback: a live bar with rate and time left on a terminal,
+    a plain line every few seconds otherwise (logs, pipes, CI)."""
+    from .progress import PlainReporter, ProgressMeter
+
+    if not err.is_terminal:
+        yield PlainReporter(
+            lambda line: err.print(line, markup=False, highlight=False), get_settings().progress_interval
+        )
+        return
+    meter = ProgressMeter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("…", total=1)
+
+        def report(done: int, total: int, what: str) -> None:
+            meter.update(done, total, what)
+            bar.update(task, completed=done, total=max(total, 1), description=meter.line())
+
+        yield report
 
 
 def _assistant():
@@ -114,25 +139,38 @@ def chat() -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help=".md/.txt/.pdf/.docx Dateien oder Ordner")],
 ) -> None:
-    """Eigene Dokumente in den Index aufnehmen (Art: user)."""
+    """Eigene Dokumente in den Index aufnehmen (Art: user); geänderte Dateien ersetzen nur Geändertes."""
     from .ingest import ingest_files
 
     files = _expand(paths)
     if not files:
         _fail("Keine unterstützten Dateien gefunden (.md, .txt, .pdf, .docx).")
-    with _progress() as progress:
-        task = progress.add_task("Einbetten", total=1)
-
-        def report(done: int, total: int, what: str) -> None:
-            progress.update(task, completed=done, total=total, description=f"Einbetten ({what})")
-
-        result = ingest_files(get_settings(), files, progress=report)
+    try:
+        with _ingest_progress() as report:
+            result = ingest_files(get_settings(), files, progress=report)
+    except KeyboardInterrupt:
+        _fail(
+            "Abgebrochen. Fertig aufgenommene Dokumente bleiben vollständig, alle anderen sind "
+            "nicht sichtbar; berechnete Vektoren sind gespeichert – derselbe Befehl setzt fort.",
+            130,
+        )
     for name, message in result.errors.items():
-        err.print(f"[yellow]Übersprungen:[/] {name}: {message}")
+        err.print(f"[yellow]Übersprungen:[/] {name}: {message}", highlight=False)
+    for name, title in result.duplicates.items():
+        err.print(
+            f"[yellow]Schon in der Bibliothek:[/] {name} (gleicher Inhalt wie „{title}“), "
+            "nicht doppelt aufgenommen.",
+            highlight=False,
+        )
     out.print(
         f"{len(result.documents)} Dokument(e) aufgenommen: {result.report.added} neue Abschnitte, "
         f"{result.report.removed} entfernt, {result.report.unchanged} unverändert."
     )
+    if result.report.sentences_pending:
+        out.print(
+            f"Durchsuchbar; Satzvektoren für {result.report.sentences_pending} Abschnitte folgen "
+            "beim nächsten 'assistant ingest' oder 'assistant index build'."
+        )
     if result.errors and not result.documents:
         raise typer.Exit(2)
 
@@ -154,14 +192,8 @@ def index_build() -> None:
     """Index für das mitgelieferte Korpus bauen oder aktualisieren (idempotent)."""
     from .index import build_index
 
-    with _progress() as progress:
-        task = progress.add_task("Einbetten", total=1)
-        index, report = build_index(
-            get_settings(),
-            progress=lambda d, t, w: progress.update(
-                task, completed=d, total=t, description=f"Einbetten ({w})"
-            ),
-        )
+    with _ingest_progress() as progress:
+        index, report = build_index(get_settings(), progress=progress)
     from .rails import load_rails
 
     load_rails(get_settings(), index.embeddings)  # fits the rail model here if its inputs changed
@@ -191,17 +223,86 @@ def index_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     out.print(f"Modell: {status.model}")
     out.print(
         f"Zuletzt gebaut: {status.built_at}"
-        + ("  [veraltet – 'assistant index build']" if status.stale else "")
+        + ("  [veraltet – 'assistant index build']" if status.stale else ""),
+        markup=False,
     )
+    if status.sentences_pending:
+        pending = sum(status.sentences_pending.values())
+        out.print(
+            f"Satzvektoren ausstehend: {pending} Abschnitte "
+            "(durchsuchbar; 'assistant index build' ergänzt sie)"
+        )
+    if status.staged_chunks or status.staged_sentences:
+        out.print(
+            f"Nicht übernommene Reste eines abgebrochenen Schreibvorgangs: {status.staged_chunks} Chunks, "
+            f"{status.staged_sentences} Sätze (unsichtbar; beim nächsten Schreiben entfernt)"
+        )
+    if status.consistent:
+        out.print("Konsistenz: in Ordnung")
+    else:
+        for problem in status.problems:
+            err.print(f"[red]Inkonsistent:[/] {problem}", highlight=False)
+        _fail("Der Index ist inkonsistent. 'assistant index build' baut die betroffenen Dokumente neu.", 1)
 
 
 @index_app.command("remove")
 def index_remove(doc_ids: list[str]) -> None:
-    """Eigene Dokumente (doc_id, siehe 'index status --json') aus dem Index entfernen."""
-    from .ingest import remove_user_documents
+    """Eigene Dokumente aus dem Index entfernen (wie 'assistant docs remove')."""
+    docs_remove(doc_ids)
 
-    removed = remove_user_documents(get_settings(), doc_ids)
-    out.print(f"{removed} Chunks entfernt.")
+
+@docs_app.command("list")
+def docs_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Alle Dokumente: Titel, Art, Seiten, Abschnitte, hinzugefügt, Quelle."""
+    from rich.table import Table
+
+    from .index import Index
+
+    docs = Index(get_settings()).documents()
+    if as_json:
+        rows = [
+            {k: getattr(d, k) for k in ("doc_id", "title", "kind", "pages", "added", "source")}
+            | {"chunks": len(d.chunk_ids), "sentences_pending": len(d.pending)}
+            for d in docs
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    head = ("Titel", "Art", "Seiten", "Abschnitte", "Hinzugefügt", "Quelle", "doc_id")
+    rows = [
+        (d.title, d.kind, str(d.pages or "–"), str(len(d.chunk_ids)), d.added[:16], d.source, d.doc_id)
+        for d in docs
+    ]
+    if not out.is_terminal:  # pipes and logs: one tab-separated line per document
+        sys.stdout.write("\n".join("\t".join(r) for r in [head, *rows]) + "\n")
+        return
+    table = Table(*head)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+
+
+@docs_app.command("remove")
+def docs_remove(
+    names: Annotated[list[str], typer.Argument(help="doc_id, Dateiname, Pfad oder Titel ('docs list')")],
+) -> None:
+    """Eigene Dokumente aus dem Index und der Bibliothek entfernen."""
+    from .index import Index
+    from .ingest import find_documents, remove_user_documents
+
+    settings = get_settings()
+    index = Index(settings)
+    found, missing = find_documents(index, names)
+    shipped = [d for d in found if d.kind != "user"]
+    for name in missing:
+        err.print(f"[yellow]Nicht gefunden:[/] {name} – 'assistant docs list' zeigt die Namen.")
+    for d in shipped:
+        err.print(f"[yellow]Nicht entfernt:[/] {d.title} gehört zum mitgelieferten Korpus (Art {d.kind}).")
+    users = [d for d in found if d.kind == "user"]
+    if not users:
+        _fail("Kein eigenes Dokument zum Entfernen gefunden.")
+    removed = remove_user_documents(settings, [d.doc_id for d in users], index=index)
+    titles = ", ".join(d.title for d in users)
+    out.print(f"{len(users)} Dokument(e) entfernt ({removed} Abschnitte): {titles}")
 
 
 @app.command()

@@ -114,6 +114,17 @@ class Settings(BaseSettings):
     collection: str = "zukunftsthesen"
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8000
+    fake_embedding_delay: float = 0.0  # seconds per text: makes the fake as slow as a model
+
+    # Ingest
+    embed_batch: int = Field(32, ge=1, le=1024)  # texts per embedding call (and cache commit)
+    max_write_batch: int | None = None  # rows per Chroma write; never above the client's limit
+    embedding_cache: bool = True  # persistent cache (index_dir/embeddings.sqlite3): a re-run continues
+    defer_sentences: bool = True  # a document is searchable before its sentence vectors are done
+    # Sentences of a document whose sentence vectors are pending get their own vectors at
+    # question time, up to this many per question, for the chunks an answer is drawn from.
+    pending_sentence_budget: int = Field(48, ge=0)
+    progress_interval: float = 5.0  # seconds between plain progress lines when not on a terminal
 
     # Team deployment: several workers on one Chroma server (docs/deployment.md). Seconds:
     index_version_ttl: float = Field(2.0, ge=0.0)  # a worker trusts its last read of the index version

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -121,8 +122,9 @@ class HashEmbeddings(VectorEmbeddings):
     model_id = "fake-hash"
     _WORD = re.compile(r"\w+")
 
-    def __init__(self, dim: int = 384) -> None:
+    def __init__(self, dim: int = 384, delay: float = 0.0) -> None:
         self.dim = dim
+        self.delay = delay  # seconds per text: as slow as a model (kill -9 tests need that)
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
@@ -138,6 +140,8 @@ class HashEmbeddings(VectorEmbeddings):
         return vec / norm
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if self.delay:
+            time.sleep(self.delay * len(texts))
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([self._vector(t) for t in texts])
@@ -207,5 +211,7 @@ def _cached(backend: str, model: str) -> VectorEmbeddings:
 
 def get_embeddings(settings: Settings) -> VectorEmbeddings:
     """The process-wide embedding model for ``settings`` (loaded once)."""
+    if settings.embedding_backend == "fake-hash" and settings.fake_embedding_delay:
+        return HashEmbeddings(delay=settings.fake_embedding_delay)
     with _LOCK:
         return _cached(settings.embedding_backend, settings.embedding_model)

@@ -1,11 +1,19 @@
-"""The Chroma index: idempotent sync of chunks and sentences, fingerprint, status.
+"""The Chroma index: atomic document versions of chunks and sentences, fingerprint, status.
 
-Two collections share one embedding space: ``<name>_chunks`` (retrieval) and
-``<name>_sentences`` (sentence vectors for answer composition). Every write is
-prepared completely (parse, chunk, embed) before anything in the index changes,
-and writers are serialised (a file lock locally, a lease lock on a Chroma server), so a bad
-input never corrupts the index. On a server, every change writes a new version token that other
-workers poll (``version``) to rebuild their in-memory views.
+Three collections share one store: ``<name>_chunks`` (retrieval), ``<name>_sentences``
+(sentence vectors for answer composition) and ``<name>_docs``, the manifest: one row per
+document naming the chunk ids of its live version. Readers see only chunks the manifest
+names, so a write stages its rows first (invisible), then switches the document over with a
+single-row manifest write, then deletes what the old version no longer uses. A kill -9 at
+any moment therefore leaves every document in its old or its new version; staged rows that
+were never switched are removed at the next write. Vectors go through a persistent cache
+(``embed_cache.py``), so a re-run after a crash does not embed again. Writers are
+serialised (a file lock locally, a lease lock on a Chroma server); on a server, other
+workers poll ``version`` (derived from the manifest) to rebuild their in-memory views.
+
+A document becomes searchable as soon as its chunks are switched in; its sentence vectors
+follow (``complete_sentences``) and are switched in per document. Until then the answer
+layer uses the chunk's own sentences with the chunk vector (``active_sentences``).
 """
 
 from __future__ import annotations
@@ -23,16 +31,19 @@ from pathlib import Path
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .corpus import SHIPPED_KINDS, Document, load_corpus
+from .embed_cache import EmbeddingCache, embed_with_cache
 from .embeddings import ChromaEmbeddingAdapter, get_embeddings
 from .errors import IndexMismatchError, IndexUnavailableError
 from .locks import LeaseLock, file_lock
 
 SCHEMA_VERSION = "4"  # 3: sentences keep their closing brackets and quotes; 4: "(thesis 2.2)." ends one
+MANIFEST_FORMAT = "1"  # chunk collections carrying this key are read through the manifest
 Progress = Callable[[int, int, str], None]
 
 
@@ -45,11 +56,78 @@ class SyncReport:
     unchanged: int = 0
     documents: list[str] = field(default_factory=list)
     rebuilt: bool = False
+    sentences_pending: int = 0  # chunks searchable whose sentence vectors are still to come
+
+
+@dataclass
+class DocRecord:
+    """A document's live version as the manifest names it, with its library details."""
+
+    doc_id: str
+    kind: str
+    title: str = ""
+    source: str = ""
+    pages: int = 0
+    added: str = ""
+    updated: str = ""
+    content_hash: str = ""
+    chunk_ids: list[str] = field(default_factory=list)
+    pending: set[str] = field(default_factory=set)  # chunks whose sentences are not switched in
+    stamp: str = ""
+
+    def row(self) -> tuple[str, str, dict]:
+        body = json.dumps({"chunks": self.chunk_ids, "pending": sorted(self.pending)})
+        meta = {
+            "kind": self.kind,
+            "title": self.title,
+            "source": self.source,
+            "pages": self.pages,
+            "added": self.added,
+            "updated": self.updated,
+            "content_hash": self.content_hash,
+            "chunks": len(self.chunk_ids),
+            "pending": len(self.pending),
+            "stamp": self.stamp,
+        }
+        return self.doc_id, body, meta
+
+    @classmethod
+    def from_row(cls, doc_id: str, body: str, meta: dict) -> DocRecord:
+        parsed = json.loads(body or "{}")
+        return cls(
+            doc_id=doc_id,
+            kind=str(meta.get("kind", "")),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            pages=int(meta.get("pages", 0) or 0),
+            added=str(meta.get("added", "")),
+            updated=str(meta.get("updated", "")),
+            content_hash=str(meta.get("content_hash", "")),
+            chunk_ids=list(parsed.get("chunks", [])),
+            pending=set(parsed.get("pending", [])),
+            stamp=str(meta.get("stamp", "")),
+        )
+
+
+@dataclass
+class Snapshot:
+    """The live documents at one moment; everything a reader may see."""
+
+    docs: dict[str, DocRecord]
+    version: str
+
+    @property
+    def active(self) -> set[str]:
+        return {cid for rec in self.docs.values() for cid in rec.chunk_ids}
+
+    @property
+    def pending(self) -> set[str]:
+        return {cid for rec in self.docs.values() for cid in rec.pending}
 
 
 @dataclass
 class IndexStatus:
-    """What is in the index and how it was built."""
+    """What is in the index, how it was built and whether it is consistent."""
 
     documents: dict[str, str]  # doc_id -> kind
     chunks_by_kind: dict[str, int]
@@ -58,6 +136,11 @@ class IndexStatus:
     fingerprint: str
     built_at: str
     stale: bool
+    consistent: bool = True
+    problems: list[str] = field(default_factory=list)  # what is wrong, per document
+    staged_chunks: int = 0  # written but never switched in: invisible, removed at the next write
+    staged_sentences: int = 0
+    sentences_pending: dict[str, int] = field(default_factory=dict)  # doc_id -> chunks
 
     @property
     def total_chunks(self) -> int:
@@ -156,6 +239,46 @@ def sentence_id(doc_id: str, section: str, lang: str, text: str) -> str:
     return hashlib.sha1(f"{doc_id}\x1f{section}\x1f{lang}\x1f{text}".encode()).hexdigest()[:24]
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def sentence_spans(chunk: Chunk) -> str:
+    """Where the chunk's sentences lie in its text, as stored metadata ``"a:b,c:d"``."""
+    spans, cursor = [], 0
+    for sentence in chunk.sentences:
+        at = chunk.text.find(sentence, cursor)
+        if at < 0:  # cannot happen for chunks cut from their section; keep the text whole then
+            return f"0:{len(chunk.text)}"
+        spans.append(f"{at}:{at + len(sentence)}")
+        cursor = at + len(sentence)
+    return ",".join(spans) or f"0:{len(chunk.text)}"
+
+
+def split_sentences(text: str, meta: dict) -> list[str]:
+    """A stored chunk's sentences, cut where chunking cut them."""
+    spans = str(meta.get("sentence_spans") or f"0:{len(text)}")
+    out = []
+    for span in spans.split(","):
+        a, b = (int(x) for x in span.split(":"))
+        out.append(text[a:b])
+    return out
+
+
+# Chunk fields a sentence row does not repeat (everything else, e.g. pages, is copied).
+_CHUNK_ONLY = ("sentence_spans", "n_sentences", "tokens", "char_end", "source")
+
+
+def sentence_rows(chunk_id: str, text: str, meta: dict) -> list[tuple[str, str, dict]]:
+    """The sentence rows of a stored chunk: ``(id, text, metadata)``."""
+    rows = []
+    for pos, sentence in enumerate(split_sentences(text, meta)):
+        row_meta = {k: v for k, v in meta.items() if k not in _CHUNK_ONLY}
+        row_meta.update(chunk_id=chunk_id, position=pos)
+        rows.append((f"{chunk_id}:{pos}", sentence, row_meta))
+    return rows
+
+
 class Index:
     """Chroma-backed store of chunks and sentences for one embedding space."""
 
@@ -166,6 +289,7 @@ class Index:
         self.embeddings = get_embeddings(settings)
         self._ef = ChromaEmbeddingAdapter(self.embeddings)
         self._seen: tuple[float, str] | None = None  # (monotonic time, version) of the last read
+        self._cache: EmbeddingCache | None = None
         self._guarded(self._open)
 
     @property
@@ -189,17 +313,25 @@ class Index:
         collection = self.client.get_or_create_collection(
             f"{self.settings.collection}_{suffix}",
             embedding_function=self._ef,
-            metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint},
+            metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint, "manifest": MANIFEST_FORMAT},
         )
         return _Guarded(collection, unreachable_message(self.settings)) if self.shared else collection
 
     def _open(self) -> None:
         self.chunks = self._collection("chunks")
         self.sentences = self._collection("sentences")
-        self.stale = (self.chunks.metadata or {}).get("fingerprint") != self.fingerprint
+        # The manifest holds no vectors of ours: a one-dimensional placeholder per row.
+        docs = self.client.get_or_create_collection(
+            f"{self.settings.collection}_docs", embedding_function=None
+        )
+        self.docs = _Guarded(docs, unreachable_message(self.settings)) if self.shared else docs
+        meta = self.chunks.metadata or {}
+        self.stale = meta.get("fingerprint") != self.fingerprint
+        # Indexes built before the manifest existed: every row is live until adopted.
+        self.legacy = "manifest" not in meta and self.chunks.count() > 0
 
     def _reset(self) -> None:
-        for suffix in ("chunks", "sentences"):
+        for suffix in ("chunks", "sentences", "docs"):
             name = f"{self.settings.collection}_{suffix}"
             if name in {c.name for c in self.client.list_collections()}:
                 self.client.delete_collection(name)
@@ -226,153 +358,44 @@ class Index:
         with lock.hold():
             yield
 
-    # --- sync --------------------------------------------------------------------------
+    @property
+    def embedding_cache(self) -> EmbeddingCache | None:
+        if self._cache is None and self.settings.embedding_cache:
+            path = self.settings.index_dir / "embeddings.sqlite3"
+            self._cache = EmbeddingCache(path, self.settings.embedding_id)
+        return self._cache
 
-    def chunk(self, doc: Document) -> list[Chunk]:
-        s = self.settings
-        return chunk_document(doc, s.chunk_tokens, s.chunk_overlap_sentences, s.encoding_name)
+    # --- the manifest ------------------------------------------------------------------
 
-    def sync_documents(
-        self,
-        docs: Iterable[Document],
-        prune_kinds: Iterable[str] = (),
-        progress: Progress | None = None,
-    ) -> SyncReport:
-        """Make the index hold exactly these documents' chunks (plus others not pruned).
-
-        Unchanged chunks are kept (not re-embedded); changed or deleted ones leave nothing
-        stale; documents of ``prune_kinds`` that are not in ``docs`` are removed.
-        """
-        docs = list(docs)
-        report = SyncReport(documents=[d.doc_id for d in docs])
-        with self._write_lock():
-            self._open()
-            if self.stale:
-                self._reset()
-                report.rebuilt = True
-            planned = {d.doc_id: self.chunk(d) for d in docs}
-            existing, kinds = self._existing_ids()
-            to_add: list[Chunk] = []
-            to_remove: list[str] = []
-            for doc_id, chunks in planned.items():
-                have = existing.pop(doc_id, set())
-                want = {c.id for c in chunks}
-                to_add += [c for c in chunks if c.id not in have]
-                to_remove += sorted(have - want)
-                report.unchanged += len(have & want)
-            prune = set(prune_kinds)
-            for doc_id, ids in existing.items():
-                if kinds.get(doc_id) in prune:
-                    to_remove += sorted(ids)
-            # Embed everything first: a failure here leaves the index as it was.
-            chunk_vecs = self._embed([self._embed_text(c) for c in to_add], progress, "chunks")
-            sent_rows = self._sentence_rows(to_add)
-            # Overlapping chunks share sentences: embed each distinct text once.
-            unique = list(dict.fromkeys(r[1] for r in sent_rows))
-            by_text = dict(zip(unique, self._embed(unique, progress, "sentences"), strict=True))
-            sent_vecs = [by_text[r[1]] for r in sent_rows]
-            if to_add:
-                self.chunks.upsert(
-                    ids=[c.id for c in to_add],
-                    documents=[c.text for c in to_add],
-                    metadatas=[c.metadata() for c in to_add],
-                    embeddings=chunk_vecs,
+    def snapshot(self) -> Snapshot:
+        """The live documents (one manifest read; legacy indexes: every stored chunk)."""
+        if self.legacy:
+            got = self._read_all(self.chunks, ["metadatas"])
+            docs: dict[str, DocRecord] = {}
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+                doc_id = str(meta["doc_id"])
+                rec = docs.setdefault(
+                    doc_id,
+                    DocRecord(
+                        doc_id, str(meta["kind"]), str(meta.get("doc_title", "")), str(meta.get("source", ""))
+                    ),
                 )
-                self.sentences.upsert(
-                    ids=[r[0] for r in sent_rows],
-                    documents=[r[1] for r in sent_rows],
-                    metadatas=[r[2] for r in sent_rows],
-                    embeddings=sent_vecs,
-                )
-            if to_remove:
-                self.chunks.delete(ids=to_remove)
-                self.sentences.delete(where={"chunk_id": {"$in": to_remove}})
-            report.added, report.removed = len(to_add), len(to_remove)
-            if to_add or to_remove or report.rebuilt:
-                self._touch()
-        return report
-
-    def remove_documents(self, doc_ids: Iterable[str]) -> int:
-        """Delete every chunk of these documents; returns the number of chunks removed."""
-        ids = list(doc_ids)
-        with self._write_lock():
-            found = self.chunks.get(where={"doc_id": {"$in": ids}}, include=[])["ids"]
-            if found:
-                self.chunks.delete(ids=found)
-                self.sentences.delete(where={"doc_id": {"$in": ids}})
-                self._touch()
-        return len(found)
-
-    def _embed(self, texts: list[str], progress: Progress | None, what: str):
-        if not texts:
-            return []
-        out = []
-        step = 32
-        for i in range(0, len(texts), step):
-            out.extend(self.embeddings.encode_passages(texts[i : i + step]))  # type: ignore[attr-defined]
-            if progress:
-                progress(min(i + step, len(texts)), len(texts), what)
-        return out
-
-    def _embed_text(self, chunk: Chunk) -> str:
-        """Text embedded for a chunk: with its section title as a header when configured.
-
-        The header gives short passages the context a reader has from the heading above them.
-        """
-        if not self.settings.contextual_headers:
-            return chunk.text
-        return f"{chunk.section_title}\n{chunk.text}"
-
-    def _sentence_rows(self, chunks: list[Chunk]):
-        rows, seen = [], set()
-        for chunk in chunks:
-            for pos, text in enumerate(chunk.sentences):
-                sid = f"{chunk.id}:{pos}"
-                if sid in seen:
-                    continue
-                seen.add(sid)
-                meta = {
-                    "chunk_id": chunk.id,
-                    "doc_id": chunk.doc_id,
-                    "kind": chunk.kind,
-                    "section": chunk.section,
-                    "section_title": chunk.section_title,
-                    "user_section": chunk.user_section,  # store.section_key groups user sections by it
-                    "lang": chunk.lang,
-                    "position": pos,
-                    "char_start": chunk.char_start,
-                }
-                rows.append((sid, text, meta))
-        return rows
-
-    def _existing_ids(self) -> tuple[dict[str, set[str]], dict[str, str]]:
-        """Chunk ids per document and each document's kind, as stored now."""
-        got = self.chunks.get(include=["metadatas"])
-        by_doc: dict[str, set[str]] = {}
-        kinds: dict[str, str] = {}
-        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-            by_doc.setdefault(str(meta["doc_id"]), set()).add(cid)
-            kinds[str(meta["doc_id"])] = str(meta["kind"])
-        return by_doc, kinds
-
-    def _touch(self) -> None:
-        meta = dict(self.chunks.metadata or {})
-        meta.pop("hnsw:space", None)
-        meta["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        meta["fingerprint"] = self.fingerprint
-        meta["version"] = uuid.uuid4().hex  # other workers rebuild their caches when this changes
-        self.chunks.modify(metadata=meta)
-        self._seen = None
-
-    # --- reading -----------------------------------------------------------------------
-
-    def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
-        """Ids, texts and metadata of every chunk (for lexical search)."""
-        got = self.chunks.get(include=["documents", "metadatas"])
-        return got["ids"], got["documents"] or [], got["metadatas"] or []
+                rec.chunk_ids.append(cid)
+            meta = self._current_metadata()
+            version = meta.get("version") or f"{meta.get('built_at', '')}|{self.chunks.count()}"
+            return Snapshot(docs, str(version))
+        got = self._read_all(self.docs, ["documents", "metadatas"])
+        docs = {
+            did: DocRecord.from_row(did, body, meta or {})
+            for did, body, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            )
+        }
+        stamps = "|".join(sorted(f"{d}:{docs[d].stamp}" for d in docs))
+        return Snapshot(docs, hashlib.sha1(stamps.encode()).hexdigest()[:16])
 
     def version(self, fresh: bool = False) -> str:
-        """Changes whenever the index content changes (for in-memory caches).
+        """Changes whenever the live content changes (for in-memory caches).
 
         A shared index is asked at most every ``index_version_ttl`` seconds (one small request);
         this process's own writes are seen at once. ``fresh`` forces a read.
@@ -386,29 +409,435 @@ class Index:
         return version
 
     def _read_version(self) -> str:
-        """The version as stored now: the token the last write left."""
-        meta = self._current_metadata()
-        return str(meta.get("version") or f"{meta.get('built_at', '')}|{self.chunks.count()}")
+        """The version as stored now: the manifest's stamps (only metadata is read)."""
+        if self.legacy:
+            meta = self._current_metadata()
+            return str(meta.get("version") or f"{meta.get('built_at', '')}|{self.chunks.count()}")
+        got = self._read_all(self.docs, ["metadatas"])
+        metas = got["metadatas"] or []
+        stamps = sorted(f"{d}:{(m or {}).get('stamp', '')}" for d, m in zip(got["ids"], metas, strict=False))
+        return hashlib.sha1("|".join(stamps).encode()).hexdigest()[:16]
 
     def _current_metadata(self) -> dict:
         """The chunk collection's metadata as stored now (a client's copy does not refresh)."""
         name = f"{self.settings.collection}_chunks"
         return dict(self.client.get_collection(name, embedding_function=self._ef).metadata or {})
 
+    def is_empty(self) -> bool:
+        return not self.snapshot().docs
+
+    def documents(self) -> list[DocRecord]:
+        """The library: every live document, oldest first."""
+        return sorted(self.snapshot().docs.values(), key=lambda r: (r.added, r.doc_id))
+
+    def _switch(self, rec: DocRecord) -> None:
+        """Make ``rec`` the live version of its document: one single-row write."""
+        rec.stamp = str(time.time_ns())
+        doc_id, body, meta = rec.row()
+        self.docs.upsert(ids=[doc_id], documents=[body], metadatas=[meta], embeddings=[[1.0]])
+        self._seen = None
+
+    def _adopt_legacy(self) -> None:
+        """Give a pre-manifest index its manifest (idempotent; readers switch when it is complete)."""
+        if not self.legacy:
+            return
+        for rec in self.snapshot().docs.values():
+            rec.added = rec.updated = _now()
+            self._switch(rec)
+        self._touch()
+        self.legacy = False
+
+    def _read_all(self, collection, include: list[str]) -> dict:
+        """Every row of a collection, read in pages (one Chroma ``get()`` of more than ~32k
+        rows fails; docs/scale.md)."""
+        from .views import read_all
+
+        return read_all(collection, include, self.settings.view_read_page)
+
+    # --- batched writes ----------------------------------------------------------------
+
+    def write_batch_size(self) -> int:
+        """Rows per Chroma call: the client's limit, or a smaller configured one."""
+        limit = int(self.client.get_max_batch_size())
+        wanted = self.settings.max_write_batch
+        return max(1, min(limit, wanted)) if wanted else limit
+
+    def _upsert(self, collection, ids, documents, metadatas, embeddings) -> None:
+        step = self.write_batch_size()
+        for i in range(0, len(ids), step):
+            collection.upsert(
+                ids=ids[i : i + step],
+                documents=documents[i : i + step],
+                metadatas=metadatas[i : i + step],
+                embeddings=[np.asarray(v, dtype=np.float32) for v in embeddings[i : i + step]],
+            )
+
+    def _delete_chunks(self, chunk_ids: Iterable[str]) -> None:
+        ids = sorted(chunk_ids)
+        step = self.write_batch_size()
+        for i in range(0, len(ids), step):
+            part = ids[i : i + step]
+            self.chunks.delete(ids=part)
+            self.sentences.delete(where={"chunk_id": {"$in": part}})
+
+    def cleanup(self) -> tuple[int, int]:
+        """Remove rows no live document names (staged, never switched; or replaced)."""
+        active = self.snapshot().active
+        staged = [cid for cid in self._read_all(self.chunks, [])["ids"] if cid not in active]
+        got = self._read_all(self.sentences, ["metadatas"])
+        orphans = [
+            sid
+            for sid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+            if str((meta or {}).get("chunk_id")) not in active
+        ]
+        step = self.write_batch_size()
+        for i in range(0, len(staged), step):
+            self.chunks.delete(ids=staged[i : i + step])
+        for i in range(0, len(orphans), step):
+            self.sentences.delete(ids=orphans[i : i + step])
+        return len(staged), len(orphans)
+
+    def _prepare(self) -> bool:
+        """Start of every write (under the lock): rebuild if stale, adopt, clean up. True if rebuilt."""
+        self._open()
+        rebuilt = False
+        if self.stale:
+            self._reset()
+            rebuilt = True
+        self._adopt_legacy()
+        self.cleanup()
+        return rebuilt
+
+    # --- sync --------------------------------------------------------------------------
+
+    def chunk(self, doc: Document) -> list[Chunk]:
+        s = self.settings
+        return chunk_document(doc, s.chunk_tokens, s.chunk_overlap_sentences, s.encoding_name)
+
+    def sync_documents(
+        self,
+        docs: Iterable[Document],
+        prune_kinds: Iterable[str] = (),
+        progress: Progress | None = None,
+        details: dict[str, dict] | None = None,
+        defer_sentences: bool | None = None,
+    ) -> SyncReport:
+        """Make the index hold exactly these documents' chunks (plus others not pruned).
+
+        Per document: new chunks are embedded (through the cache) and staged in batches, then
+        the document switches to its new version in one manifest write, then rows the old
+        version alone used are deleted. Unchanged chunks are kept, not re-embedded; documents
+        of ``prune_kinds`` that are not in ``docs`` are removed. ``details`` gives library
+        fields per doc_id (``source``, ``pages``, ``content_hash``). Sentence vectors follow
+        at once unless deferred (then call ``complete_sentences``).
+        """
+        docs = list(docs)
+        details = details or {}
+        report = SyncReport(documents=[d.doc_id for d in docs])
+        with self._write_lock():
+            report.rebuilt = self._prepare()
+            live = self.snapshot().docs
+            planned = {d.doc_id: (d, self.chunk(d)) for d in docs}
+            fresh = {}
+            for doc_id, (_, chunks) in planned.items():
+                have = set(live[doc_id].chunk_ids) if doc_id in live else set()
+                fresh[doc_id] = [c for c in chunks if c.id not in have]
+            total, done = sum(len(v) for v in fresh.values()), 0
+            for doc_id, (doc, chunks) in planned.items():
+                old = live.get(doc_id)
+                have = set(old.chunk_ids) if old else set()
+                want = [c.id for c in chunks]
+                report.unchanged += len(have & set(want))
+                info = details.get(doc_id, {})
+                same_info = all(getattr(old, k, None) == v for k, v in info.items())
+                if old and old.chunk_ids == want and not fresh[doc_id] and same_info:
+                    continue
+                done = self._stage_chunks(fresh[doc_id], progress, done, total)
+                rec = DocRecord(
+                    doc_id=doc_id,
+                    kind=doc.kind,
+                    title=doc.title,
+                    source=str(info.get("source", old.source if old else doc.path)),
+                    pages=int(info.get("pages", doc.meta.get("pages", 0) if doc.meta else 0) or 0),
+                    added=old.added if old and old.added else _now(),
+                    updated=_now(),
+                    content_hash=str(info.get("content_hash", old.content_hash if old else "")),
+                    chunk_ids=want,
+                    pending=((old.pending if old else set()) & set(want)) | {c.id for c in fresh[doc_id]},
+                )
+                self._switch(rec)
+                self._delete_chunks(have - set(want))
+                report.added += len(fresh[doc_id])
+                report.removed += len(have - set(want))
+            prune = set(prune_kinds)
+            for doc_id, rec in live.items():
+                if doc_id not in planned and rec.kind in prune:
+                    self.docs.delete(ids=[doc_id])
+                    self._seen = None
+                    self._delete_chunks(rec.chunk_ids)
+                    report.removed += len(rec.chunk_ids)
+            if report.added or report.removed or report.rebuilt:
+                self._touch()
+        defer = self.settings.defer_sentences if defer_sentences is None else defer_sentences
+        if not defer:
+            self.complete_sentences(progress)
+        report.sentences_pending = len(self.snapshot().pending)
+        return report
+
+    def _stage_chunks(self, chunks: list[Chunk], progress: Progress | None, done: int, total: int) -> int:
+        """Embed and write chunks under no live document yet (invisible to readers)."""
+        if not chunks:
+            return done
+        texts = [self._embed_text(c) for c in chunks]
+
+        def write(count: int, positions: list[int], vectors: np.ndarray) -> None:
+            part = [chunks[i] for i in positions]
+            self._upsert(
+                self.chunks,
+                [c.id for c in part],
+                [c.text for c in part],
+                [self._chunk_meta(c) for c in part],
+                list(vectors),
+            )
+            if progress:
+                progress(done + count, total, "chunks")
+
+        embed_with_cache(
+            texts, self.embeddings.encode_passages, self.embedding_cache, self.settings.embed_batch, write
+        )
+        return done + len(chunks)
+
+    @staticmethod
+    def _chunk_meta(chunk: Chunk) -> dict:
+        return {
+            **chunk.metadata(),
+            "n_sentences": len(chunk.sentences),
+            "sentence_spans": sentence_spans(chunk),
+        }
+
+    def complete_sentences(self, progress: Progress | None = None) -> int:
+        """Embed and switch in the sentence vectors of every document that still lacks them.
+
+        Per document: rows are written (invisible while the chunk is pending), then one
+        manifest write marks them live. Returns the number of sentence rows written.
+        """
+        written = 0
+        with self._write_lock():
+            self._open()
+            if self.stale or self.legacy:
+                return 0
+            todo = [rec for rec in self.snapshot().docs.values() if rec.pending]
+            rows_by_doc = {}
+            for rec in todo:
+                got = self.chunks.get(ids=sorted(rec.pending), include=["documents", "metadatas"])
+                rows_by_doc[rec.doc_id] = [
+                    row
+                    for cid, text, meta in zip(
+                        got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+                    )
+                    for row in sentence_rows(cid, text, meta)
+                ]
+            total = sum(len({r[1] for r in rows}) for rows in rows_by_doc.values())
+            done = 0
+            for rec in todo:
+                rows = rows_by_doc[rec.doc_id]
+                unique = list(dict.fromkeys(r[1] for r in rows))
+
+                def tick(count: int, _pos, _vecs, base: int = done) -> None:
+                    if progress:
+                        progress(base + count, total, "sentences")
+
+                vecs = embed_with_cache(
+                    unique,
+                    self.embeddings.encode_passages,
+                    self.embedding_cache,
+                    self.settings.embed_batch,
+                    tick,
+                )
+                by_text = dict(zip(unique, vecs, strict=True)) if unique else {}
+                self._upsert(
+                    self.sentences,
+                    [r[0] for r in rows],
+                    [r[1] for r in rows],
+                    [r[2] for r in rows],
+                    [by_text[r[1]] for r in rows],
+                )
+                rec.pending = set()
+                self._switch(rec)
+                done += len(unique)
+                written += len(rows)
+        return written
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> int:
+        """Delete these documents (manifest first, then their rows); returns chunks removed."""
+        ids = list(doc_ids)
+        removed = 0
+        with self._write_lock():
+            self._open()
+            self._adopt_legacy()
+            live = self.snapshot().docs
+            for doc_id in ids:
+                rec = live.get(doc_id)
+                if rec is None:
+                    continue
+                self.docs.delete(ids=[doc_id])
+                self._seen = None
+                self._delete_chunks(rec.chunk_ids)
+                removed += len(rec.chunk_ids)
+            if removed:
+                self._touch()
+        return removed
+
+    def _embed_text(self, chunk: Chunk) -> str:
+        """Text embedded for a chunk: with its section title as a header when configured.
+
+        The header gives short passages the context a reader has from the heading above them.
+        """
+        return self._embed_text_of(chunk.text, {"section_title": chunk.section_title})
+
+    def _touch(self) -> None:
+        meta = dict(self.chunks.metadata or {})
+        meta.pop("hnsw:space", None)
+        meta["built_at"] = _now()
+        meta["fingerprint"] = self.fingerprint
+        meta["manifest"] = MANIFEST_FORMAT
+        meta["version"] = uuid.uuid4().hex  # legacy readers rebuild their caches when this changes
+        self.chunks.modify(metadata=meta)
+        self._seen = None
+
+    # --- reading (live rows only) --------------------------------------------------------
+
+    def active_chunks(
+        self, snap: Snapshot | None = None, embeddings: bool = False
+    ) -> tuple[list[str], list[str], list[dict], np.ndarray | None]:
+        """Ids, texts, metadata (and vectors) of every live chunk."""
+        snap = snap or self.snapshot()
+        active = snap.active
+        got = self._read_all(self.chunks, ["documents", "metadatas"])
+        keep = [i for i, cid in enumerate(got["ids"]) if cid in active]
+        ids = [got["ids"][i] for i in keep]
+        texts = [(got["documents"] or [])[i] for i in keep]
+        metas = [(got["metadatas"] or [])[i] for i in keep]
+        vecs = None
+        if embeddings:
+            embedded = [self._embed_text_of(t, m) for t, m in zip(texts, metas, strict=True)]
+            vecs = self.vectors(self.chunks, ids, embedded)
+        return ids, texts, metas, vecs
+
+    def vectors(self, collection, ids: list[str], texts: list[str]) -> np.ndarray:
+        """Stored vectors of these rows: from the embedding cache (SQLite, crash-safe), else
+        from Chroma, else computed again.
+
+        Reading through the cache keeps answers working even when a kill -9 hit Chroma
+        while it persisted its vector segment (its ``get(include=embeddings)`` can then fail
+        with "Error finding id" while documents and metadata are intact).
+        """
+        if not ids:
+            return np.zeros((0, 1), dtype=np.float32)
+        cache = self.embedding_cache
+        found = cache.get_many(texts) if cache else {}
+        missing = [i for i in range(len(ids)) if i not in found]
+        if missing:
+            try:
+                step = self.write_batch_size()
+                for start in range(0, len(missing), step):
+                    part = missing[start : start + step]
+                    got = collection.get(ids=[ids[i] for i in part], include=["embeddings"])
+                    by_id = dict(zip(got["ids"], got["embeddings"], strict=False))
+                    hit = [i for i in part if ids[i] in by_id]
+                    vecs = [np.asarray(by_id[ids[i]], dtype=np.float32) for i in hit]
+                    found.update(zip(hit, vecs, strict=True))
+                    if cache and hit:  # next time from the cache
+                        cache.put_many([texts[i] for i in hit], np.vstack(vecs))
+            except Exception:  # noqa: BLE001 - a damaged vector segment: compute them again below
+                pass
+            again = [i for i in missing if i not in found]
+            if again:
+                fresh = self.embeddings.encode_passages([texts[i] for i in again])
+                if cache:
+                    cache.put_many([texts[i] for i in again], fresh)
+                found.update(zip(again, fresh, strict=True))
+        return np.vstack([found[i] for i in range(len(ids))]).astype(np.float32)
+
+    def _embed_text_of(self, text: str, meta: dict) -> str:
+        """What was embedded for a stored chunk (see ``_embed_text``)."""
+        if not self.settings.contextual_headers:
+            return text
+        return f"{meta.get('section_title', '')}\n{text}"
+
+    def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
+        """Ids, texts and metadata of every live chunk (for lexical search)."""
+        ids, texts, metas, _ = self.active_chunks()
+        return ids, texts, metas
+
+    def active_sentences(self, snap: Snapshot | None = None) -> list[dict]:
+        """Sentence rows of live chunks: stored vectors, or for chunks whose sentences are
+        still pending, the chunk's own sentences carrying the chunk vector."""
+        snap = snap or self.snapshot()
+        active, pending = snap.active, snap.pending
+        got = self._read_all(self.sentences, ["documents", "metadatas"])
+        live = [
+            (sid, text, meta)
+            for sid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            )
+            if str(meta.get("chunk_id")) in active and str(meta.get("chunk_id")) not in pending
+        ]
+        vecs = self.vectors(self.sentences, [r[0] for r in live], [r[1] for r in live])
+        rows = [
+            {"id": sid, "text": text, "meta": meta, "vec": vec}
+            for (sid, text, meta), vec in zip(live, vecs, strict=False)
+        ]
+        if pending:
+            chunks = self.chunks.get(ids=sorted(pending), include=["documents", "metadatas"])
+            cids, texts, metas = chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or []
+            embedded = [self._embed_text_of(t, m) for t, m in zip(texts, metas, strict=True)]
+            chunk_vecs = self.vectors(self.chunks, cids, embedded)
+            for cid, text, meta, vector in zip(cids, texts, metas, chunk_vecs, strict=False):
+                for sid, sentence, smeta in sentence_rows(cid, text, meta):
+                    rows.append({"id": sid, "text": sentence, "meta": smeta, "vec": vector, "standin": True})
+        return rows
+
     def status(self) -> IndexStatus:
-        """Documents, chunks by kind, model and last build time."""
-        _, _, metas = self.all_chunks()
-        docs = {str(m["doc_id"]): str(m["kind"]) for m in metas}
-        kinds = Counter(str(m["kind"]) for m in metas)
+        """Documents, chunks by kind, model, last build time and a consistency check."""
+        snap = self.snapshot()
+        got = self._read_all(self.chunks, ["metadatas"])
+        stored = dict(zip(got["ids"], got["metadatas"] or [], strict=False))
+        sent = self._read_all(self.sentences, ["metadatas"])
+        per_chunk = Counter(str((m or {}).get("chunk_id")) for m in sent["metadatas"] or [])
+        active, pending = snap.active, snap.pending
+        problems: list[str] = []
+        kinds: Counter[str] = Counter()
+        sentences = 0
+        for rec in snap.docs.values():
+            missing = [cid for cid in rec.chunk_ids if cid not in stored]
+            if missing:
+                problems.append(f"{rec.doc_id}: {len(missing)} of {len(rec.chunk_ids)} chunks missing")
+            kinds[rec.kind] += len(rec.chunk_ids) - len(missing)
+            expected = actual = 0
+            for cid in rec.chunk_ids:
+                if cid in rec.pending or cid not in stored:
+                    continue
+                n = int(stored[cid].get("n_sentences", 0) or 0)
+                expected += n or (1 if per_chunk[cid] == 0 else per_chunk[cid])
+                actual += per_chunk[cid]
+            sentences += actual
+            if expected != actual:
+                problems.append(f"{rec.doc_id}: {actual} sentences stored, {expected} expected")
         meta = self._guarded(self._current_metadata)  # another worker may have changed it
         return IndexStatus(
-            documents=docs,
+            documents={d: r.kind for d, r in snap.docs.items()},
             chunks_by_kind=dict(sorted(kinds.items())),
-            sentences=self.sentences.count(),
+            sentences=sentences,
             model=self.settings.embedding_id,
             fingerprint=str(meta.get("fingerprint", "")),
             built_at=str(meta.get("built_at", "never")),
             stale=self.stale,
+            consistent=not problems,
+            problems=problems,
+            staged_chunks=sum(1 for cid in stored if cid not in active),
+            staged_sentences=sum(n for cid, n in per_chunk.items() if cid not in active or cid in pending),
+            sentences_pending={r.doc_id: len(r.pending) for r in snap.docs.values() if r.pending},
         )
 
 
@@ -452,10 +881,12 @@ def build_index(settings: Settings, progress: Progress | None = None) -> tuple[I
         saved = load_saved_user_documents(settings)
         if saved:
             index.sync_documents(saved, progress=progress)
+    index.complete_sentences(progress)  # also those a killed ingest left pending
     return index, report
 
 
 __all__ = [
+    "DocRecord",
     "Index",
     "IndexMismatchError",
     "IndexUnavailableError",

@@ -95,14 +95,19 @@ class LexicalIndex:
             np.add.at(out, self.indices[start:end], self.data[start:end])
         return out
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Top ``k`` (chunk id, score) with a positive score; query analysed in DE and EN."""
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk id, score) with a positive score; query analysed in DE and EN.
+
+        ``mask`` (one bool per chunk) limits the search to some chunks.
+        """
         if not self.ids:
             return []
         tokens = [t for t in analyse(query, ("de", "en")) if t in self.vocab]
         if not tokens:
             return []
         scores = self.scores(tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 

@@ -80,10 +80,30 @@ class RetrievalResult:
         return seen
 
 
+@dataclass(frozen=True)
+class SearchScope:
+    """Where to search: some kinds of documents, or some documents (None = no limit)."""
+
+    kinds: tuple[str, ...] | None = None
+    doc_ids: tuple[str, ...] | None = None
+
+    def admits(self, meta: dict) -> bool:
+        if self.kinds is not None and str(meta.get("kind")) not in self.kinds:
+            return False
+        return self.doc_ids is None or str(meta.get("doc_id")) in self.doc_ids
+
+    @property
+    def includes_paper(self) -> bool:
+        """Whether the paper's sections (which a question can name) are searched."""
+        return self.doc_ids is None and (self.kinds is None or "paper" in self.kinds)
 
 
 class _Cache:
-    """In-memory views of the index (chunk vectors, BM25), rebuilt when the index changes."""
+    """In-memory views of the live index (chunk vectors, BM25), rebuilt when the index changes.
+
+    Dense search is a matrix product over these vectors: it sees exactly the live chunks
+    (never rows staged by a write in progress) and can be limited to a scope.
+    """
 
     def __init__(self, index: Index, version: str) -> None:
         views = get_views(index, version)
@@ -93,6 +113,22 @@ class _Cache:
         self.vectors = views.chunks.vectors
         self.pos = {cid: i for i, cid in enumerate(self.ids)}
         self.lexical = views.lexical
+
+    def mask(self, scope: SearchScope | None) -> np.ndarray | None:
+        if scope is None:
+            return None
+        return np.array([scope.admits(m) for m in self.metas], dtype=bool)
+
+    def dense(self, qv: np.ndarray, k: int, mask: np.ndarray | None) -> list[str]:
+        """Ids of the ``k`` chunks closest to the query (cosine; vectors are normalised)."""
+        scores = self.vectors @ qv
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        k = min(k, len(self.ids) if mask is None else int(mask.sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        return [self.ids[i] for i in top[np.argsort(-scores[top])]]
 
 
 class HybridRetriever:
@@ -135,23 +171,24 @@ class HybridRetriever:
         return self._cache
 
     def search(
-        self, query: str, query_vector: np.ndarray | None = None, top: int | None = None
+        self,
+        query: str,
+        query_vector: np.ndarray | None = None,
+        top: int | None = None,
+        scope: SearchScope | None = None,
     ) -> RetrievalResult:
-        """Ranked sections for ``query`` (its vector may be passed in to avoid re-embedding)."""
+        """Ranked sections for ``query`` (its vector may be passed in to avoid re-embedding),
+        optionally only from the documents ``scope`` admits."""
         cache = self.cache()
         if not cache.ids:
             return RetrievalResult(query, [])
         s = self.settings
         qv = query_vector if query_vector is not None else self.index.embeddings.encode_query(query)
-        n_dense = min(s.k_dense, len(cache.ids))
-        dense = self.index.chunks.query(
-            query_embeddings=[qv.tolist()], n_results=n_dense, include=["distances"]
-        )
-        dense_ids = dense["ids"][0]
-        if any(cid not in cache.pos for cid in dense_ids):  # another worker wrote since our last look
+        if self.index.shared and self._unseen_write(cache, qv):  # another worker wrote since our look
             cache = self.cache(fresh=True)
-            dense_ids = [cid for cid in dense_ids if cid in cache.pos]
-        lexical = cache.lexical.search(query, s.k_lexical)
+        mask = cache.mask(scope)
+        dense_ids = cache.dense(qv, s.k_dense, mask)
+        lexical = cache.lexical.search(query, s.k_lexical, mask)
         hits: dict[str, ChunkHit] = {}
         for rank, cid in enumerate(dense_ids):
             hit = hits.setdefault(cid, self._hit(cache, cid, qv))
@@ -162,13 +199,27 @@ class HybridRetriever:
             hit.rrf += 1.0 / (s.rrf_k + rank + 1)
         sections = self._group(hits.values())
         if self.store is not None:
+            if s.pending_sentence_budget:  # documents whose sentence vectors are still coming
+                top_chunks = [c.id for sec in sections[: s.top_sections * 2] for c in sec.chunks]
+                self.store.sharpen(top_chunks, s.pending_sentence_budget)
             sections = self._rescore_by_sentences(sections, qv)
         if s.reranker_model:
             sections = self._rerank(query, sections)
-        sections = self._favour_named(query, sections, qv)
+        if scope is None or scope.includes_paper:
+            sections = self._favour_named(query, sections, qv)
         result = RetrievalResult(query, sections[: top or s.top_sections * 2])
         result.coverage = cache.lexical.coverage(query)
         return result
+
+    def _unseen_write(self, cache: _Cache, qv: np.ndarray) -> bool:
+        """On a shared index: does the server know close chunks this process has not loaded?
+
+        (One query; the version is otherwise trusted for ``index_version_ttl``. A staged chunk
+        of a write in progress triggers a reload that changes nothing: readers see live rows.)
+        """
+        n = min(self.settings.k_dense, max(len(cache.ids), 1))
+        found = self.index.chunks.query(query_embeddings=[qv.tolist()], n_results=n, include=["distances"])
+        return any(cid not in cache.pos for cid in found["ids"][0])
 
     def _favour_named(self, query: str, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
         """Lift the sections a question names ("Fasse These 5 zusammen", "section 2.3").

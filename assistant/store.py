@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 
+from .embed_cache import embed_with_cache
 from .index import Index
 from .views import get_views
 
@@ -41,7 +42,8 @@ class SentenceStore:
         sent = views.sentences
         by_section: dict[str, list[dict]] = {}
         for sid, text, meta, vec in zip(sent.ids, sent.texts, sent.metas, sent.vectors, strict=False):
-            row = {"id": sid, "text": text, "meta": meta, "vec": vec}
+            # A stand-in: the sentence of a chunk whose sentence vectors are pending (chunk vector).
+            row = {"id": sid, "text": text, "meta": meta, "vec": vec, "standin": bool(meta.get("_standin"))}
             by_section.setdefault(section_key(meta), []).append(row)
         chunks = views.chunks
         self._chunks = {
@@ -53,6 +55,39 @@ class SentenceStore:
             for key, rows in by_section.items()
         }
         self._by_section, self._version = by_section, version
+
+    def sharpen(self, chunk_ids: list[str], limit: int) -> int:
+        """Give stand-in sentences (of chunks whose sentence vectors are pending) their own
+        vectors, for up to ``limit`` sentences of these chunks, in this order.
+
+        Only what an answer is about to use is embedded (through the persistent cache, so the
+        background completion does not embed it again). Returns the number embedded.
+        """
+        self._ensure_loaded()
+        wanted = {cid: rank for rank, cid in enumerate(chunk_ids)}
+        with self._lock:
+            rows = sorted(
+                (r for rows in self._by_section.values() for r in rows if r.get("standin")),
+                key=lambda r: wanted.get(r["meta"]["chunk_id"], len(wanted)),
+            )
+            rows = [r for r in rows if r["meta"]["chunk_id"] in wanted][:limit]
+            if not rows:
+                return 0
+            texts = list(dict.fromkeys(r["text"] for r in rows))
+            index = self.index
+            vecs = embed_with_cache(
+                texts, index.embeddings.encode_passages, index.embedding_cache, index.settings.embed_batch
+            )
+            by_text = dict(zip(texts, vecs, strict=True))
+            for row in rows:
+                row["vec"], row["standin"] = by_text[row["text"]], False
+            for key in {section_key(r["meta"]) for r in rows}:
+                section = self._by_section[key]
+                self._matrices[key] = (
+                    np.vstack([r["vec"] for r in section]),
+                    np.array([r["meta"]["kind"] for r in section]),
+                )
+        return len(texts)
 
     def _ensure_loaded(self) -> None:
         if not self._version:

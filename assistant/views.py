@@ -78,11 +78,19 @@ def read_all(collection: Any, include: list[str], page: int) -> dict:
 
 
 def build(index: Any, key: str) -> IndexViews:
-    """Read every chunk and sentence from Chroma (in pages) and fit BM25 over the chunks."""
-    include, page = ["documents", "metadatas", "embeddings"], index.settings.view_read_page
-    chunks = _rows(read_all(index.chunks, include, page))
-    sentences = _rows(read_all(index.sentences, include, page))
-    sentences.vectors = sentences.vectors.astype(np.float32)
+    """Read the live chunks and sentences (rows staged by a write in progress are not part of
+    the index yet) and fit BM25 over the chunks. Sentences of a document whose sentence
+    vectors are pending stand in with their chunk's vector, marked ``_standin``."""
+    snap = index.snapshot()
+    ids, texts, metas, vectors = index.active_chunks(snap, embeddings=True)
+    chunks = Rows(ids, texts, metas, vectors if vectors is not None else np.zeros((0, 1)))
+    rows = index.active_sentences(snap)
+    sentences = Rows(
+        [r["id"] for r in rows],
+        [r["text"] for r in rows],
+        [{**r["meta"], "_standin": True} if r.get("standin") else r["meta"] for r in rows],
+        np.vstack([r["vec"] for r in rows]).astype(np.float32) if rows else np.zeros((0, 1), np.float32),
+    )
     lexical = LexicalIndex.build(chunks.ids, chunks.texts, [str(m["lang"]) for m in chunks.metas])
     return IndexViews(key, chunks, sentences, lexical)
 

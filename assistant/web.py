@@ -17,10 +17,12 @@ from typing import Any
 import gradio as gr
 import yaml
 
+from . import web_library as library
 from .chain import Answer, Assistant, UserInputError
 from .config import Settings
 from .errors import SERVICE_ERRORS as _SERVICE_ERRORS  # shown as messages, never a traceback
 from .feedback import FeedbackStore
+from .web_library import library_rows, own_documents, scope_choices, scope_of
 
 _CSS = """
 .sources-scroll { max-height: 62vh; overflow-y: auto; padding-right: 4px; }
@@ -114,8 +116,9 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The Blocks app (also used by tests without launching a browser)."""
     texts = load_ui_text(settings)
     store = FeedbackStore(settings.feedback_path, settings.sqlite_busy_timeout)
+    library.complete_sentences_in_background(assistant.index)  # left pending by a stopped ingest
 
-    def respond(message: str, chat: list[dict], answers: list[dict]):
+    def respond(message: str, chat: list[dict], answers: list[dict], scope: str | None = None):
         message = (message or "").strip()
         if not message:
             yield chat, answers, gr.update(), ""
@@ -131,7 +134,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             )
         ]
         try:
-            stream = assistant.stream(message, history)
+            stream = assistant.stream(message, history, scope_of(scope))
             shown_q = escape_md(message)
             for partial, answer in stream:
                 if answer is None:
@@ -194,24 +197,37 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         store.set_comment(rated[-1]["feedback_id"], comment or "")
         return ui["feedback_thanks"], ""
 
+    def library_view(ui: dict[str, Any], scope: str | None = None):
+        """Status line, library table, remove choices and search-filter choices, up to date."""
+        own = [(d.title, d.doc_id) for d in own_documents(assistant.index)]
+        choices = scope_choices(assistant.index, ui)
+        keep = scope if scope in {v for _, v in choices} else "all"
+        return (
+            status_markdown(assistant, ui),
+            gr.update(value=library_rows(assistant.index, ui)),
+            gr.update(choices=own, value=None),
+            gr.update(choices=choices, value=keep),
+        )
+
     def on_upload(files, lang: str, progress=gr.Progress()):
-        from .ingest import ingest_files
-
         ui = texts["en" if lang == "English" else "de"]
-        paths = [Path(f if isinstance(f, str) else f.name) for f in (files or [])]
-        if not paths:
-            return "Keine Datei ausgewählt. / No file selected.", status_markdown(assistant, ui)
-
-        def report(done, total, what):
-            progress((done, total), desc=f"Einbetten ({what})")
-
         try:
-            result = ingest_files(settings, paths, progress=report, index=assistant.index)
+            message = library.upload(assistant.index, settings, files, ui, progress)
         except _SERVICE_ERRORS as exc:
-            return f"⚠️ {html.escape(str(exc))}", status_markdown(assistant, ui)
-        lines = [f"✅ {html.escape(d.path)}" for d in result.documents]
-        lines += [f"⚠️ {html.escape(name)}: {html.escape(msg)}" for name, msg in result.errors.items()]
-        return "\n\n".join(lines), status_markdown(assistant, ui)
+            message = f"⚠️ {html.escape(str(exc))}"
+        return message, status_markdown(assistant, ui)
+
+    def on_library(lang: str, scope: str):
+        return library_view(texts["en" if lang == "English" else "de"], scope)
+
+    def on_remove(doc_id: str | None, lang: str, scope: str, request: gr.Request):
+        ui = texts["en" if lang == "English" else "de"]
+        username = getattr(request, "username", None) if request is not None else None
+        try:
+            message = library.remove(assistant.index, settings, doc_id, ui, username)
+        except _SERVICE_ERRORS as exc:
+            message = f"⚠️ {html.escape(str(exc))}"
+        return (message, *library_view(ui, scope))
 
     def on_language(lang: str):
         ui = texts["en" if lang == "English" else "de"]
@@ -227,6 +243,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             status_markdown(assistant, ui),
             gr.update(label=ui["upload"]),
             gr.update(value=ui["upload_button"]),
+            gr.update(label=ui["library"]),
+            gr.update(label=ui["scope"], choices=scope_choices(assistant.index, ui)),
         )
 
     de = texts["de"]
@@ -276,18 +294,47 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     )
                     upload_btn = gr.Button(de["upload_button"], size="sm", elem_id="upload-button")
                     upload_msg = gr.Markdown(elem_id="upload-msg")
+                with gr.Accordion(de["library"], open=False) as library_box:
+                    library_table = gr.Dataframe(
+                        value=library_rows(assistant.index, de),
+                        headers=de["library_headers"],
+                        interactive=False,
+                        wrap=True,
+                        elem_id="library",
+                    )
+                    with gr.Row():
+                        remove_choice = gr.Dropdown(
+                            choices=[(d.title, d.doc_id) for d in own_documents(assistant.index)],
+                            label=de["remove_label"],
+                            scale=3,
+                            elem_id="remove-choice",
+                        )
+                        remove_btn = gr.Button(
+                            de["remove_button"], size="sm", scale=1, elem_id="remove-button"
+                        )
+                    library_msg = gr.Markdown(elem_id="library-msg")
+                scope = gr.Dropdown(
+                    choices=scope_choices(assistant.index, de),
+                    value="all",
+                    label=de["scope"],
+                    elem_id="scope",
+                )
 
         outputs = [chatbot, answers, sources, box]
-        box.submit(respond, [box, chatbot, answers], outputs, api_visibility="private")
-        send.click(respond, [box, chatbot, answers], outputs, api_visibility="private")
+        box.submit(respond, [box, chatbot, answers, scope], outputs, api_visibility="private")
+        send.click(respond, [box, chatbot, answers, scope], outputs, api_visibility="private")
         new.click(lambda: ([], [], sources_html(None, de), ""), None, outputs, api_visibility="private")
         chatbot.like(on_like, [answers], [answers, feedback_msg], api_visibility="private")
         comment_send.click(
             on_comment, [comment, answers, lang], [feedback_msg, comment], api_visibility="private"
         )
         # Callable by scripts and the cluster test (with the same login as the page), not in the API docs.
+        library_outputs = [status, library_table, remove_choice, scope]
         upload_btn.click(
             on_upload, [upload, lang], [upload_msg, status], api_name="upload", api_visibility="undocumented"
+        ).then(on_library, [lang, scope], library_outputs, api_visibility="private")
+        remove_btn.click(
+            on_remove, [remove_choice, lang, scope], [library_msg, *library_outputs], api_visibility="private"
         )
         lang.change(
             on_language,
@@ -304,6 +351,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 status,
                 upload_box,
                 upload_btn,
+                library_box,
+                scope,
             ],
             api_visibility="private",
         )
