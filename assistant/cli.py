@@ -358,6 +358,12 @@ def eval_cmd(
     check: Annotated[bool, typer.Option("--check", help="Gegen evals/thresholds.toml prüfen")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid")] = False,
     rails: Annotated[Path | None, typer.Option("--rails", help="Labelled rail set to report too")] = None,
+    generator: Annotated[
+        str | None, typer.Option(help="extractive | openai | ollama (Endpunkt aus den Einstellungen)")
+    ] = None,
+    llm_judge: Annotated[
+        bool, typer.Option(help="Mit Sprachmodell: Treue und Korrektheit vom Modell beurteilen lassen")
+    ] = True,
 ) -> None:
     """Eval-Set durch die ganze Pipeline laufen lassen; Metriken, Berichte, optional Gate."""
     from . import evals
@@ -371,8 +377,18 @@ def eval_cmd(
     out_dir = out_dir or Path("evals/runs") / f"{eval_set.stem}-{profile}"
     with _progress() as progress:
         task = progress.add_task(f"Eval ({profile})", total=len(items))
+        settings = get_settings()
+        if generator:
+            if generator not in ("extractive", "openai", "ollama"):
+                _fail("--generator must be 'extractive', 'openai' or 'ollama'.")
+            settings = settings.model_copy(update={"generator": generator})
         run = evals.run_eval(
-            get_settings(), items, profile=profile, progress=lambda: progress.advance(task), rails_set=rails
+            settings,
+            items,
+            profile=profile,
+            progress=lambda: progress.advance(task),
+            rails_set=rails,
+            llm_judge=llm_judge,
         )
     evals.write_reports(run, out_dir)
     out.print(evals.summary_table(run.summary))

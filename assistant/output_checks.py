@@ -27,15 +27,11 @@ from typing import Any
 import numpy as np
 
 from .language import detect_language
+from .support import EMAIL as _EMAIL
+from .support import PHONE as _PHONE
+from .support import URL as _URL
 from .support import SupportTest, tokens
 
-_URL = re.compile(
-    r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|de|org|net|io|info|biz|xyz|ru|cn|ly|me|eu|ai)"
-    r"(?:/\S*)?\b",
-    re.I,
-)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+|00)?\d[\d\s/().-]{6,}\d")
 _CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][\wäöüßÄÖÜ]*(?:-[\wäöüßÄÖÜ]+)*")
 _NAME_SHAPE = re.compile(r"[a-zäöüß][A-ZÄÖÜ]|\d")
 _LEGAL_FORMS = {"GmbH", "AG", "KG", "UG", "SE", "Inc", "Ltd", "LLC", "Corp", "Co"}
@@ -159,9 +155,7 @@ class OutputChecks:
         return False
 
     def supported(self, text: str, passages: Sequence[str]) -> bool:
-        from .support import overlap
-
-        if overlap(text.strip('„“"»« '), passages) >= self.support.min_overlap:
+        if self.support.by_overlap(text, passages):
             return True  # no embedding needed
         vectors = self._passage_vectors(passages)
         sentence = self.embed([text])[0]

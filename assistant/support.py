@@ -14,6 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[\wäöüß]+", re.I)
+# Links, addresses and numbers are not content: support must come from the words around them.
+URL = re.compile(
+    r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|de|org|net|io|info|biz|xyz|ru|cn|ly|me|eu|ai)"
+    r"(?:/\S*)?\b",
+    re.I,
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?:\+|00)?\d[\d\s/().-]{6,}\d")
 # Short function words carry no content; words of four letters or fewer are skipped as well.
 _STOP = frozenset(
     re.findall(
@@ -33,7 +41,9 @@ def tokens(text: str) -> list[str]:
 
 
 def content_words(text: str) -> list[str]:
-    """The words a support test looks for: longer than four letters, not function words."""
+    """The words a support test looks for: longer than four letters, not function words, not
+    part of a link, address or number."""
+    text = PHONE.sub(" ", URL.sub(" ", EMAIL.sub(" ", text)))
     return [t for t in tokens(text) if len(t) > 4 and t not in _STOP and not t.isdigit()]
 
 
@@ -42,27 +52,50 @@ def overlap(sentence: str, passages: Sequence[str]) -> float:
     words = content_words(sentence)
     if not words:
         return 0.0
-    seen = {t for p in passages for t in tokens(p)}
+    seen = {t for p in passages for t in content_words(p)}
     return sum(w in seen for w in words) / len(words)
 
 
 @dataclass(frozen=True)
 class SupportTest:
-    """The cut-offs (``Settings.support_min_overlap`` / ``support_min_similarity``)."""
+    """The cut-offs (``Settings.support_min_overlap`` / ``support_min_similarity`` /
+    ``support_min_similarity_cross``)."""
 
     min_overlap: float
     min_similarity: float
+    min_similarity_cross: float  # sentence and passage in different languages
 
     @classmethod
     def from_settings(cls, settings) -> SupportTest:
-        return cls(settings.support_min_overlap, settings.support_min_similarity)
+        return cls(
+            settings.support_min_overlap,
+            settings.support_min_similarity,
+            settings.support_min_similarity_cross,
+        )
 
     def supported(self, sentence: str, passages: Sequence[str], similarities: Sequence[float]) -> bool:
         """Supported by the passages together (overlap) or by one of them (``similarities``:
-        embedding cosine of the sentence to each passage)."""
+        embedding cosine of the sentence to each passage). A passage in another language than the
+        sentence counts by similarity only, with its own cut-off."""
         if not passages:
             return False
-        sentence = sentence.strip('„“"»« ')
-        return overlap(sentence, passages) >= self.min_overlap or max(similarities, default=0.0) >= (
-            self.min_similarity
+        if self.by_overlap(sentence, passages):
+            return True
+        same = _same_language(sentence, passages)
+        return any(
+            sim >= (self.min_similarity if s else self.min_similarity_cross)
+            for sim, s in zip(similarities, same, strict=True)
         )
+
+    def by_overlap(self, sentence: str, passages: Sequence[str]) -> bool:
+        """The overlap half of the test alone (no embeddings needed)."""
+        sentence = sentence.strip('„“"»« ')
+        same = _same_language(sentence, passages)
+        return overlap(sentence, [p for p, s in zip(passages, same, strict=True) if s]) >= self.min_overlap
+
+
+def _same_language(sentence: str, passages: Sequence[str]) -> list[bool]:
+    from .language import detect_language
+
+    lang = detect_language(sentence.strip('„“"»« '))
+    return [detect_language(p) == lang for p in passages]

@@ -4,6 +4,9 @@ Supported pairs: a digest sentence (our restatement of a paper section) vs the t
 its source section closest to it (paper for German, our translation for English) - what a model
 citing that section would cite. Unrelated pairs: the same sentence vs the two closest passages
 of the most similar section of ANOTHER thesis (hard) and of a random other thesis (easy).
+Cross-language pairs (an English answer resting on the German paper: English digest sentence
+vs German passages) are measured the same way for their own cosine cut-off (overlap means
+nothing across languages).
 Prints overlap and cosine distributions, the rates at the configured cut-offs, and the grid
 optimum (largest recall minus hard-unrelated pass rate; ties go to the stricter cut-offs).
 
@@ -53,16 +56,25 @@ def pairs(settings: Settings, seed: int = 0) -> list[dict]:
         lang, section = meta["lang"], str(meta.get("section", ""))
         if (lang, section) not in passages:
             continue
+        rows = []
 
         def top2(key, v=v):
             sims = vectors[key] @ v
             order = np.argsort(-sims)[:2]
             return [passages[key][i] for i in order], [float(sims[i]) for i in order]
 
-        others = [k for k in passages if k[0] == lang and thesis(k[1]) != thesis(section)]
-        hard = max(others, key=lambda k: float((vectors[k] @ v).max()))
-        easy = rng.choice(others)
-        for label, key in (("supported", (lang, section)), ("hard", hard), ("easy", easy)):
+        for prefix, plang in (("", lang), ("cross_", "de")):
+            if prefix and (lang == "de" or (plang, section) not in passages):
+                continue
+            others = [k for k in passages if k[0] == plang and thesis(k[1]) != thesis(section)]
+            hard = max(others, key=lambda k: float((vectors[k] @ v).max()))
+            easy = rng.choice(others)
+            rows += [
+                (prefix + "supported", (plang, section)),
+                (prefix + "hard", hard),
+                (prefix + "easy", easy),
+            ]
+        for label, key in rows:
             chunks, sims = top2(key)
             out.append(
                 {
@@ -92,7 +104,8 @@ def main() -> None:
     rows = pairs(settings)
     if args.out:
         args.out.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
-    by = {k: [r for r in rows if r["label"] == k] for k in ("supported", "hard", "easy")}
+    labels = ("supported", "hard", "easy", "cross_supported", "cross_hard", "cross_easy")
+    by = {k: [r for r in rows if r["label"] == k] for k in labels}
     for k, rs in by.items():
         ov = [r["overlap"] for r in rs]
         sim = [r["similarity"] for r in rs]
@@ -119,6 +132,19 @@ def main() -> None:
     print(
         f"grid optimum (recall - hard pass): overlap {test.min_overlap}, cosine {test.min_similarity}: "
         f"recall {rec:.3f}, hard unrelated pass {fpr:.3f}, easy unrelated pass {easy:.3f}"
+    )
+    cross = []
+    for s in np.arange(0.85, 0.96, 0.005):
+
+        def passes(rs, s=s):
+            return sum(r["similarity"] >= s for r in rs) / max(len(rs), 1)
+
+        rec, fpr = passes(by["cross_supported"]), passes(by["cross_hard"])
+        cross.append((rec - fpr, round(float(s), 3), rec, fpr, passes(by["cross_easy"])))
+    _, s, rec, fpr, easy = max(cross, key=lambda c: (round(c[0], 9), c[1]))
+    print(
+        f"cross-language cosine optimum: {s}: recall {rec:.3f}, hard unrelated pass {fpr:.3f}, "
+        f"easy unrelated pass {easy:.3f} (configured {settings.support_min_similarity_cross})"
     )
 
 

@@ -242,9 +242,33 @@ def faithful(messages: list[dict[str, Any]]) -> Reply:
     return Reply(faithful_text(messages))
 
 
-def with_model(core: Any, url: str, generator: str = "openai", output_checks: bool = True, **settings: Any):
+class _NoSanitising:
+    """The rails, except that retrieved passages reach the model unchanged (for measuring what
+    the output checks do on their own)."""
+
+    def __init__(self, rails: Any) -> None:
+        self._rails = rails
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rails, name)
+
+    @staticmethod
+    def neutralise(text: str) -> str:
+        return text
+
+
+def with_model(
+    core: Any,
+    url: str,
+    generator: str = "openai",
+    output_checks: bool = True,
+    sanitize: bool = True,
+    **settings: Any,
+):
     """A copy of an ``Assistant`` that answers through the model at ``url`` (index, rails and
-    store shared; only the generator, its client and the rail self-check are new)."""
+    store shared; only the generator, its client and the rail self-check are new). With
+    ``sanitize=False`` instruction-like passage sentences are no longer removed before the model
+    sees them (the output checks still read passages as data)."""
     import copy
 
     from assistant.llm import make_client
@@ -260,4 +284,6 @@ def with_model(core: Any, url: str, generator: str = "openai", output_checks: bo
         config, core.store, core.rails, core.index.embeddings, clone.llm_client, output_checks
     )
     clone.self_check = make_self_check(config, core.rails, clone.llm_client)
+    if not sanitize:
+        clone.rails = _NoSanitising(core.rails)
     return clone
