@@ -185,7 +185,7 @@ class Settings(BaseSettings):
     support_min_similarity: float = Field(0.925, ge=0.0, le=1.0)
     # The cosine cut-off when sentence and passage are in different languages (an English answer
     # resting on a German passage; overlap means nothing there). Same calibration, cross-language.
-    support_min_similarity_cross: float = Field(0.90, ge=0.0, le=1.0)
+    support_min_similarity_cross: float = Field(0.84, ge=0.0, le=1.0)
     # Word n-grams this long shared with the prompts or rail definitions mark a leak.
     leak_ngram: int = Field(6, ge=3, le=20)
     max_answer_sentences: int = 4

@@ -54,21 +54,25 @@ def main() -> None:
                     r[2] += attack.legit
                     r[3] += attack.legit and legit
                 if hit and name == "checks on":
-                    print(f"SUCCESS with checks on: {attack.id}: {answer.render()[:200]!r}")
+                    print(f"SUCCESS with checks on: {attack.id}: {answer.render()[:200]!r}", flush=True)
+            _table(rows, list(CONFIGS)[: list(CONFIGS).index(name) + 1], len(attacks))
+
+
+def _table(rows, configs: list[str], total: int) -> None:
     keys = sorted(rows["checks on"], key=lambda k: (k == "ALL", k.startswith("vector:"), k))
-    print(f"attacks: {len(attacks)}")
+    print(f"attacks: {total}")
     print(
         "| family / vector | n | "
-        + " | ".join(f"success ({c})" for c in CONFIGS)
+        + " | ".join(f"success ({c})" for c in configs)
         + " | legit answered (on) |"
     )
-    print("|---" * (len(CONFIGS) + 3) + "|")
+    print("|---" * (len(configs) + 3) + "|")
     for key in keys:
         n = rows["checks on"][key][0]
-        rates = " | ".join(f"{rows[c][key][1] / n:.0%}" for c in CONFIGS)
+        rates = " | ".join(f"{rows[c][key][1] / n:.0%}" for c in configs)
         on = rows["checks on"][key]
         legit = f"{on[3]}/{on[2]}" if on[2] else "–"
-        print(f"| {key} | {n} | {rates} | {legit} |")
+        print(f"| {key} | {n} | {rates} | {legit} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def main() -> None:
     best = None
     for o in np.arange(0.20, 0.80, 0.05):
         for s in np.arange(0.85, 0.96, 0.005):
-            test = SupportTest(round(float(o), 2), round(float(s), 3))
+            test = SupportTest(round(float(o), 2), round(float(s), 3), current.min_similarity_cross)
             rec, fpr = rate(by["supported"], test), rate(by["hard"], test)
             if best is None or rec - fpr >= best[0] - 1e-9:  # >=: later (stricter) cut-offs win ties
                 best = (rec - fpr, rec, fpr, rate(by["easy"], test), test)

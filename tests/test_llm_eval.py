@@ -33,8 +33,9 @@ ITEMS = [
 def script(messages):
     if "You grade answers" in system_text(messages):
         return Reply('{"faithfulness": 0.75, "correctness": 0.5}')
-    reply = faithful(messages)
-    return Reply(reply.text + " Der Mond ist aus Käse gemacht [1].")  # one unsupported sentence
+    english = "Answer in English" in system_text(messages)
+    invented = "The moon is made of green cheese [1]." if english else "Der Mond ist aus Käse gemacht [1]."
+    return Reply(f"{faithful(messages).text} {invented}")  # one unsupported sentence per answer
 
 
 def test_eval_runs_against_a_configured_endpoint_and_reports_judged_scores_apart(
@@ -62,6 +63,7 @@ def test_eval_runs_against_a_configured_endpoint_and_reports_judged_scores_apart
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     model = summary["model"]
     assert model["answers"] == 2 and model["fallback_rate"] == 0.0
+    assert model["dropped_by_reason"] == {"unsupported": 2}
     assert model["support_drop_rate"] == round(2 / model["sentences_written"], 4)
     assert model["judged_faithfulness (judged by the model, n=2)"] == 0.75
     assert model["judged_correctness (judged by the model, n=2)"] == 0.5
