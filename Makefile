@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install index chat cluster eval eval-full bench lint browser clean
+.PHONY: run test test-fast install index chat cluster eval eval-full bench bench-startup lint browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -51,10 +51,17 @@ test: index browser
 	$(BIN)/pytest -q
 	$(BIN)/assistant eval evals/smoke.jsonl --out evals/runs/smoke --check
 
+# The plumbing tests on fakes only (no model, no index needed): seconds, for every edit.
+test-fast: install
+	$(BIN)/pytest -q -m "not model"
+
 eval-full: index
 	$(BIN)/assistant eval evals/full.jsonl --out evals/runs/full-default --rails evals/rails/test.jsonl
 	$(BIN)/assistant eval evals/full.jsonl --out evals/runs/full-naive --profile naive \
 	  --compare evals/runs/full-default
+
+bench-startup: index
+	$(BIN)/python benchmarks/bench_startup.py
 
 bench: index
 	$(BIN)/python benchmarks/bench_pipeline.py
@@ -64,4 +71,4 @@ lint: install
 	$(BIN)/ruff check assistant tests benchmarks
 
 clean:
-	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/rails-*.npy evals/runs test-artifacts
+	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/rails-*.npy index/rail-model.* index/views-* evals/runs test-artifacts

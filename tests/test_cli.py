@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -41,6 +42,7 @@ def test_empty_question_is_a_clear_error_not_a_traceback(monkeypatch, shipped_se
     assert "Frage" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.model  # reads the shipped index with the real model
 def test_index_status_lists_kinds_and_model():
     result = runner.invoke(app, ["index", "status"])
     assert result.exit_code == 0
