@@ -18,8 +18,7 @@ import numpy as np
 from .citations import AnswerSentence, Citation
 from .config import AnswerTuning, Settings
 from .corpus import CITABLE_KINDS
-from .intent import SUMMARY_REQUEST, named_sections
-from .retrieval import RetrievalResult, SectionHit
+from .retrieval import RetrievalResult, SectionHit, named_sections
 from .store import SentenceStore
 
 
@@ -95,7 +94,11 @@ def _usable(text: str, min_words: int) -> bool:
 
 # "Fasse These 6 zusammen", "Give me an overview of section 2.3": a summary of a named section
 # is answered with that section's digest (the project's own summary), in its own order.
-_SUMMARY_REQUEST = SUMMARY_REQUEST
+_SUMMARY_REQUEST = re.compile(
+    r"\b(fass\w*\b.*\bzusammen|zusammenfass\w*|überblick|kurzfassung|kernaussage\w*|"
+    r"summari[sz]\w*|summary|overview|gist|key\s+points?|in\s+a\s+nutshell)\b",
+    re.I,
+)
 
 
 def _unwrap(text: str) -> str:
