@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -67,5 +68,8 @@ def test_eval_runs_against_a_configured_endpoint_and_reports_judged_scores_apart
     assert model["support_drop_rate"] == round(2 / model["sentences_written"], 4)
     assert model["judged_faithfulness (judged by the model, n=2)"] == 0.75
     assert model["judged_correctness (judged by the model, n=2)"] == 0.5
+    rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    cited = [s for r in rows for s in r["cited_sections"]]  # section ids, never passage texts
+    assert cited and all(re.fullmatch(r"\d(\.\d)?", s) for s in cited), cited
     report = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
     assert "judged" in report and "support_drop_rate" in report
