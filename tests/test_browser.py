@@ -3,6 +3,7 @@ rate, and check that markup in a question is shown as text. Screenshots go to te
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,13 @@ def test_ask_cite_click_and_rate(page, shipped_settings):
     page.wait_for_function(
         "() => document.querySelector('#feedback-msg').innerText.length > 0", timeout=10000
     )
-    with sqlite3.connect(Path(shipped_settings.feedback_path)) as db:
-        rows = db.execute("SELECT rating, question FROM feedback").fetchall()
+    rows: list = []
+    for _ in range(50):  # the like handler writes the rating; allow the write a moment to land
+        with sqlite3.connect(Path(shipped_settings.feedback_path)) as db:
+            rows = db.execute("SELECT rating, question FROM feedback").fetchall()
+        if rows:
+            break
+        time.sleep(0.2)
     assert (1, "Wie spreche ich Datenschutz im Erstgespräch an?") in rows
 
 
