@@ -41,6 +41,18 @@ SENTENCES_IN_CHROMA_MAX = 60_000
 BATCH = 5000
 
 
+
+def _time_searches(retriever, timers, vectors, repeats: int) -> tuple[list[float], dict[str, float]]:
+    """Each benchmark query searched ``repeats`` times: latencies (ms) and median time per component."""
+    timers.take()
+    lat = []
+    for _ in range(repeats):
+        for q, v in zip(sc.QUERIES, vectors, strict=True):
+            t = time.perf_counter()
+            retriever.search(q, v)
+            lat.append((time.perf_counter() - t) * 1000)
+    return lat, {k: round(statistics.median(v), 2) for k, v in timers.take().items()}
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
@@ -252,14 +264,7 @@ def measure(n: int, root: Path, repeats: int) -> dict:
     cold_s = time.perf_counter() - t0
     views = getattr(retriever, "views", None)
     loaded = getattr(getattr(views, "last", None), "loaded_from_disk", None)
-    timers.take()
-    lat = []
-    for _ in range(repeats):
-        for q, v in zip(sc.QUERIES, queries, strict=True):
-            t = time.perf_counter()
-            retriever.search(q, v)
-            lat.append((time.perf_counter() - t) * 1000)
-    comp = {k: round(statistics.median(v), 2) for k, v in timers.take().items()}
+    lat, comp = _time_searches(retriever, timers, queries, repeats)
     rss = _rss_mb()
     # A change: one new document (30 chunks with sentences) written to Chroma, then the first
     # search after it (refreshes the views); then the document removed again.
@@ -365,14 +370,7 @@ def measure_direct(n: int, root: Path, repeats: int) -> dict:
     timers.wrap(ViewState, "dense", "dense")
     retriever = retrieval.HybridRetriever(index, settings, SentenceStore(index, views))
     retriever.search(sc.QUERIES[0], corpus.queries[0])
-    timers.take()
-    lat = []
-    for _ in range(repeats):
-        for q, v in zip(sc.QUERIES, corpus.queries, strict=True):
-            t = time.perf_counter()
-            retriever.search(q, v)
-            lat.append((time.perf_counter() - t) * 1000)
-    comp = {k: round(statistics.median(v), 2) for k, v in timers.take().items()}
+    lat, comp = _time_searches(retriever, timers, corpus.queries, repeats)
     rss = _rss_mb()
     new_c, new_s = corpus.rows(0, 30, replica_offset=900_000 + n)
     keep = np.ones(len(state.chunk_ids), dtype=bool)

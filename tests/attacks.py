@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import PROJECT_ROOT
+from tests.pdf_bytes import one_page_pdf
 
 ZW = "\u200b"
 SYSTEM_PROMPT = (PROJECT_ROOT / "prompts" / "answer.md").read_text(encoding="utf-8").split("\n---\n")[0]
@@ -336,24 +337,8 @@ def _pdf(lines: list[str], white: set[int]) -> bytes:
             ops += [colour, f"({esc(part)}) Tj", "T*"]
     ops.append("ET")
     stream = zlib.compress("\n".join(ops).encode("cp1252"))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    return one_page_pdf(stream, font, "FlateDecode")
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -11,6 +11,7 @@ from assistant.extract import document_from_record, document_record, extract_sec
 from assistant.extract.layout import Line, reflow, strip_running_lines
 from assistant.generate import Draft
 from assistant.store import section_key
+from tests.pdf_bytes import one_page_pdf
 
 HEADER = "Leitfaden Erstgespraech - Entwurf Stand Maerz"
 # Full lines of justified prose (about the same length) and a short closing line per paragraph.
@@ -130,24 +131,11 @@ def _tj_pdf(path, words: list[str], gap: int = -250, space_width: int = 1000) ->
     line = " ".join(f"({w}) {gap}" for w in words)
     stream = ("BT /F1 11 Tf 14 TL 50 780 Td " + f"[{line}] TJ T* " * 12 + "ET").encode("cp1252")
     widths = " ".join([str(space_width)] + ["556"] * 223)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    font = (
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding "
-        b"/FirstChar 32 /LastChar 255 /Widths [" + widths.encode() + b"] >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+        b"/FirstChar 32 /LastChar 255 /Widths [" + widths.encode() + b"] >>"
+    )
+    path.write_bytes(one_page_pdf(stream, font))
 
 
 def test_words_positioned_without_space_characters_are_not_glued(tmp_path):
