@@ -100,7 +100,7 @@ class Corpus:
                 real = self.real[j]
                 doc_id = f"debian-{real.source}-r{rep}"
                 text = sc.vary_text(real.text, rep)
-                cid = chunk_id(doc_id, "", text)
+                cid = chunk_id(doc_id, str(j), text)  # a manual may repeat a passage word for word
                 meta = {
                     "doc_id": doc_id,
                     "doc_title": f"{Path(sc.SOURCES[real.source]).stem} ({rep})",
