@@ -8,7 +8,8 @@ question: its multilingual embedding (meaning, across languages) and character n
 Fitting uses scikit-learn and happens once: at ``assistant index build`` or on first use.
 The fitted model (n-gram vocabulary and idf, one weight vector and intercept per rail) and the
 exemplar vectors are written beside the index together with a fingerprint of their inputs
-(training texts, the rail files' content, embedding model id, library versions). Loading and
+(the rail files' bytes, the code that derives training texts and fits, embedding model id,
+library versions). Loading and
 predicting need numpy only; scikit-learn is imported when (re)fitting, never at a plain start.
 """
 
@@ -53,7 +54,7 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> lis
 def library_versions() -> dict[str, str]:
     """Versions that shape a fit (read from package metadata: no scikit-learn import)."""
     out = {}
-    for name in ("numpy", "scikit-learn"):
+    for name in ("numpy", "scipy", "scikit-learn"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -61,9 +62,11 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def fingerprint(texts: list[str], owners: list[str], files: list[Path], model_id: str, params: dict) -> str:
-    """Hash of everything a fit depends on: training texts and labels, the source files'
-    content, the embedding model, the hyper-parameters and library versions."""
+def fingerprint(files: list[Path], model_id: str, params: dict) -> str:
+    """Hash of everything a fit depends on, from bytes alone (a start parses and redacts
+    nothing to check it): the rail files and the code that turns them into training texts
+    (``files``), this module (the fit and the features), the embedding model, the
+    hyper-parameters and library versions."""
     h = hashlib.sha256()
     payload = {
         "format": FORMAT,
@@ -72,11 +75,10 @@ def fingerprint(texts: list[str], owners: list[str], files: list[Path], model_id
         "versions": library_versions(),
     }
     h.update(json.dumps(payload, sort_keys=True).encode())
-    for text, owner in zip(texts, owners, strict=True):
-        h.update(f"{owner}\x1f{text}\x1e".encode())
-    for path in files:
+    for path in [*files, Path(__file__)]:
         h.update(path.name.encode() + b"\x1f")
         h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        h.update(b"\x1e")
     return h.hexdigest()[:24]
 
 

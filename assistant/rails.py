@@ -232,13 +232,13 @@ class Rails:
         owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(
             self.ordinary
         )
-        # Exemplars are seen exactly as questions are at run time: redacted, placeholders dropped.
-        self._model_texts = [self.search_text(redact(t).text) for t in texts]
         model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
         fresh = RailClassifier(list(self.rails))
-        digest = fingerprint(self._model_texts, owners, self.input_files, model_id, fresh.params)
+        # The training texts follow from the files and the code deriving them (this module, pii.py).
+        code = [Path(__file__), Path(__file__).with_name("pii.py")]
+        digest = fingerprint([*self.input_files, *code], model_id, fresh.params)
         stored = RailModel.load(cache_dir) if cache_dir else None
-        if stored is not None and stored.fingerprint == digest:
+        if stored is not None and stored.fingerprint == digest and stored.owners == owners:
             model = stored
         else:
             if stored is not None:
@@ -246,12 +246,15 @@ class Rails:
                 print(f"Rail model: inputs changed ({old} → {digest[:8]}), re-fitting.", file=sys.stderr)
             elif cache_dir:
                 print(f"Rail model: none stored in {cache_dir}, fitting once.", file=sys.stderr)
+            # Exemplars are seen exactly as questions are at run time: redacted, placeholders dropped.
+            model_texts = [self.search_text(redact(t).text) for t in texts]
             reuse = stored if stored is not None and stored.model_id == model_id else None
-            vectors = self._embed(self._model_texts, reuse)
-            fitted = fresh.fit(self._model_texts, owners, vectors)
-            model = RailModel(fitted, self._model_texts, owners, vectors, digest, model_id)
+            vectors = self._embed(model_texts, reuse)
+            fitted = fresh.fit(model_texts, owners, vectors)
+            model = RailModel(fitted, model_texts, owners, vectors, digest, model_id)
             if cache_dir:
                 model.save(cache_dir)
+        self._model_texts = model.texts
         self.model = model
         self.classifier = model.classifier
         self._vectors = np.asarray(model.vectors, dtype=np.float32)

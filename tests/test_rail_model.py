@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
 from assistant.config import PROJECT_ROOT
-from assistant.rail_classifier import RailClassifier, RailModel, char_wb_ngrams
+from assistant.rail_classifier import RailClassifier, RailModel, char_wb_ngrams, fingerprint
 from assistant.rails import Rails
 
 
@@ -82,6 +84,88 @@ def test_changed_input_changes_the_fingerprint_and_refits(rails_yaml, tmp_path, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "re-fitting" in err[0]
     assert RailModel.load(store).fingerprint == after.model.fingerprint
+
+
+def _one_refit_line(capsys) -> None:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "re-fitting" in err[0], err
+
+
+def test_changed_exemplar_file_or_model_id_refits_in_one_line(rails_yaml, tmp_path, monkeypatch, capsys):
+    calls = _count_fits(monkeypatch)
+    store = tmp_path / "index"
+    dev = rails_yaml.parent / "dev.jsonl"
+    items = [
+        {"text": "Entscheide du, wen wir befördern.", "labels": ["decision"]},
+        {"text": "Wie plane ich einen Workshop zur KI-Einführung?", "labels": []},
+    ]
+    dev.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    raw = yaml.safe_load(rails_yaml.read_text(encoding="utf-8"))
+    raw["exemplar_files"] = ["dev.jsonl"]
+    rails_yaml.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    first = Rails(rails_yaml, HashEmbeddings(), cache_dir=store).model.fingerprint
+    capsys.readouterr()
+
+    Rails(rails_yaml, HashEmbeddings(), cache_dir=store)  # unchanged: loaded, silently
+    assert calls == [1] and capsys.readouterr().err == ""
+
+    items.append({"text": "Which of the two candidates should we hire?", "labels": ["decision"]})
+    dev.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    second = Rails(rails_yaml, HashEmbeddings(), cache_dir=store)
+    assert calls == [1, 1] and second.model.fingerprint != first
+    assert "Which of the two candidates should we hire?" in second._model_texts
+    _one_refit_line(capsys)
+
+    class OtherModel(HashEmbeddings):
+        model_id = "fake:hash-32-other"
+
+    third = Rails(rails_yaml, OtherModel(), cache_dir=store)
+    assert calls == [1, 1, 1] and third.model.fingerprint != second.model.fingerprint
+    assert third.model.model_id == "fake:hash-32-other"
+    _one_refit_line(capsys)
+
+
+def test_a_start_with_a_stored_model_only_hashes_files(rails_yaml, tmp_path, monkeypatch):
+    """No exemplar is redacted to check the fingerprint; the hashed files include the code
+    that derives the training texts (so a change there re-fits too)."""
+    import assistant.rail_classifier as rail_classifier
+    import assistant.rails as rails_module
+
+    store = tmp_path / "index"
+    fitted = Rails(rails_yaml, HashEmbeddings(), cache_dir=store)
+    redactions: list[str] = []
+    hashed: list[Path] = []
+    real_redact, real_fingerprint = rails_module.redact, rail_classifier.fingerprint
+
+    def counting_redact(text):
+        redactions.append(text)
+        return real_redact(text)
+
+    def recording_fingerprint(files, *args):
+        hashed.extend(files)
+        return real_fingerprint(files, *args)
+
+    monkeypatch.setattr(rails_module, "redact", counting_redact)
+    monkeypatch.setattr(rail_classifier, "fingerprint", recording_fingerprint)
+    loaded = Rails(rails_yaml, HashEmbeddings(), cache_dir=store)
+    assert redactions == []
+    assert loaded.model.fingerprint == fitted.model.fingerprint
+    assert loaded._model_texts == fitted._model_texts
+    assert {"guardrails.yaml", "rails.py", "pii.py"} <= {p.name for p in hashed}
+
+
+def test_fingerprint_follows_every_file_byte(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.py"
+    a.write_text("x: 1\n"), b.write_text("def f(): return 1\n")
+    base = fingerprint([a, b], "m", {"c": 4.0})
+    assert fingerprint([a, b], "m", {"c": 4.0}) == base
+    b.write_text("def f(): return 2\n")
+    assert fingerprint([a, b], "m", {"c": 4.0}) != base
+    b.write_text("def f(): return 1\n")
+    assert fingerprint([a, b], "m2", {"c": 4.0}) != base
+    assert fingerprint([a, b], "m", {"c": 2.0}) != base
+    b.unlink()
+    assert fingerprint([a, b], "m", {"c": 4.0}) != base
 
 
 def test_a_torn_artefact_is_not_used(rails_yaml, tmp_path, monkeypatch):
