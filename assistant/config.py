@@ -163,6 +163,9 @@ class Settings(BaseSettings):
     retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning)
     # Rows per Chroma read when the search views are built (one get() above ~32k rows fails).
     view_read_page: int = Field(5000, ge=1, le=5000)
+    # Share of new chunks above which a refresh of the views reads every row in pages instead
+    # of asking for the new ones by id (a first build).
+    view_full_scan_share: float = Field(0.5, ge=0.0, le=1.0)
 
     # Answers
     generator: Literal["extractive", "openai", "ollama"] = "extractive"

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion, grouped by section.
+"""Hybrid retrieval: dense + BM25 over the in-memory search views (``views.py``), fused by
+reciprocal rank fusion, grouped by section.
 
 ``HybridRetriever.as_langchain()`` gives the same search as a LangChain retriever; LangChain
 is imported only then, so a one-shot ``assistant ask`` does not pay for it.
@@ -16,7 +17,7 @@ import numpy as np
 from .config import Settings
 from .index import Index
 from .store import SentenceStore, section_key
-from .views import get_views
+from .views import IndexViews, get_views
 
 
 @dataclass
@@ -116,39 +117,6 @@ class SearchScope:
         return self.doc_ids is None and (self.kinds is None or "paper" in self.kinds)
 
 
-class _Cache:
-    """In-memory views of the live index (chunk vectors, BM25), rebuilt when the index changes.
-
-    Dense search is a matrix product over these vectors: it sees exactly the live chunks
-    (never rows staged by a write in progress) and can be limited to a scope.
-    """
-
-    def __init__(self, index: Index, version: str) -> None:
-        views = get_views(index, version)
-        self.ids: list[str] = views.chunks.ids
-        self.texts: list[str] = views.chunks.texts
-        self.metas: list[dict] = views.chunks.metas
-        self.vectors = views.chunks.vectors
-        self.pos = {cid: i for i, cid in enumerate(self.ids)}
-        self.lexical = views.lexical
-
-    def mask(self, scope: SearchScope | None) -> np.ndarray | None:
-        if scope is None:
-            return None
-        return np.array([scope.admits(m) for m in self.metas], dtype=bool)
-
-    def dense(self, qv: np.ndarray, k: int, mask: np.ndarray | None) -> list[str]:
-        """Ids of the ``k`` chunks closest to the query (cosine; vectors are normalised)."""
-        scores = self.vectors @ qv
-        if mask is not None:
-            scores = np.where(mask, scores, -np.inf)
-        k = min(k, len(self.ids) if mask is None else int(mask.sum()))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        return [self.ids[i] for i in top[np.argsort(-scores[top])]]
-
-
 class HybridRetriever:
     """Dense + lexical retrieval with section-level re-scoring.
 
@@ -162,8 +130,7 @@ class HybridRetriever:
         self.index = index
         self.settings = settings
         self.store = store
-        self._cache: _Cache | None = None
-        self._version = ""
+        self._cache: IndexViews | None = None
         self._lock = threading.Lock()
         self._reranker: Any = None
 
@@ -177,16 +144,22 @@ class HybridRetriever:
         if self.settings.reranker_model:
             self._load_reranker()
 
-    def cache(self, fresh: bool = False) -> _Cache:
-        """In-memory views, refreshed (with the sentence store) when the index has changed;
-        ``fresh`` reads the version now instead of trusting a recent read."""
+    def cache(self, fresh: bool = False) -> IndexViews:
+        """The search views, refreshed incrementally (with the sentence store) when the index
+        has changed; ``fresh`` reads the version now instead of trusting a recent read.
+
+        Dense search is a matrix product over these vectors: it sees exactly the live chunks
+        (never rows staged by a write in progress) and can be limited to a scope.
+        """
         version = self.index.version(fresh=fresh)
-        with self._lock:
-            if self._cache is None or version != self._version:
-                self._cache, self._version = _Cache(self.index, version), version
+        views = self._cache
+        if views is None or (views.version != version and version not in views.aliases):
+            views = get_views(self.index, version)
+            with self._lock:
+                self._cache = views
         if self.store is not None:
             self.store.refresh(version)
-        return self._cache
+        return views
 
     def search(
         self,
@@ -198,7 +171,7 @@ class HybridRetriever:
         """Ranked sections for ``query`` (its vector may be passed in to avoid re-embedding),
         optionally only from the documents ``scope`` admits."""
         cache = self.cache()
-        if not cache.ids:
+        if not cache.chunks.ids:
             return RetrievalResult(query, [])
         s = self.settings
         qv = query_vector if query_vector is not None else self.index.embeddings.encode_query(query)
@@ -229,13 +202,13 @@ class HybridRetriever:
         result.coverage = cache.lexical.coverage(query)
         return result
 
-    def _unseen_write(self, cache: _Cache, qv: np.ndarray) -> bool:
+    def _unseen_write(self, cache: IndexViews, qv: np.ndarray) -> bool:
         """On a shared index: does the server know close chunks this process has not loaded?
 
         (One query; the version is otherwise trusted for ``index_version_ttl``. A staged chunk
         of a write in progress triggers a reload that changes nothing: readers see live rows.)
         """
-        n = min(self.settings.k_dense, max(len(cache.ids), 1))
+        n = min(self.settings.k_dense, max(len(cache.chunks.ids), 1))
         found = self.index.chunks.query(query_embeddings=[qv.tolist()], n_results=n, include=["distances"])
         return any(cid not in cache.pos for cid in found["ids"][0])
 
@@ -270,9 +243,10 @@ class HybridRetriever:
         return sorted(sections, key=lambda s: s.order, reverse=True)
 
     @staticmethod
-    def _hit(cache: _Cache, cid: str, qv: np.ndarray) -> ChunkHit:
+    def _hit(cache: IndexViews, cid: str, qv: np.ndarray) -> ChunkHit:
         i = cache.pos[cid]
-        return ChunkHit(cid, cache.texts[i], cache.metas[i], float(cache.vectors[i] @ qv))
+        chunks = cache.chunks
+        return ChunkHit(cid, chunks.texts[i], chunks.metas[i], float(chunks.vectors[i] @ qv))
 
     def _weighted(self, hit: ChunkHit) -> float:
         return hit.dense + self.settings.retrieval.kind_offsets.get(str(hit.meta.get("kind")), 0.0)

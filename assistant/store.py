@@ -1,60 +1,43 @@
-"""Sentence vectors from the index, grouped by section, cached in memory until the index changes."""
+"""Sentence vectors of the index grouped by section, read from the in-memory search views."""
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
 from .embed_cache import embed_with_cache
-from .index import Index
-from .views import get_views
+from .views import IndexViews, get_views, section_key
 
-
-def section_key(meta: dict) -> str:
-    """Grouping key: the paper section id, or ``<doc_id>#<own section id or heading>`` for user
-    documents, so a user's "2.1" never groups with the paper's 2.1."""
-    if meta.get("section") and meta.get("kind") != "user":
-        return str(meta["section"])
-    return f"{meta['doc_id']}#{meta.get('user_section') or meta.get('section_title', '')}"
+__all__ = ["SentenceStore", "section_key"]
 
 
 class SentenceStore:
-    """Sentence vectors from the index, grouped by section key, cached until the index changes."""
+    """Sentences (text, metadata, vector) by section key, and chunks by id, from the views.
 
-    def __init__(self, index: Index) -> None:
+    The views are shared (with the retriever, across requests); sentence vectors this store
+    computes for stand-ins (``sharpen``) are kept beside them, per views version.
+    """
+
+    def __init__(self, index: Any) -> None:
         self.index = index
         self._lock = threading.Lock()
-        self._version = ""
-        self._by_section: dict[str, list[dict]] = {}
-        self._chunks: dict[str, dict] = {}
-        self._matrices: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._views: IndexViews | None = None
+        self._sharp: dict[int, np.ndarray] = {}  # sentence row -> its own vector (was a stand-in)
+        self._sharp_sections: set[str] = set()
 
     def refresh(self, version: str | None = None) -> None:
-        """Reload if the index changed (called once per request, not per lookup)."""
+        """Follow the index if it changed (called once per request, not per lookup)."""
+        views = get_views(self.index, version or self.index.version())
         with self._lock:
-            self._load(version or self.index.version())
+            if views is not self._views:
+                self._views, self._sharp, self._sharp_sections = views, {}, set()
 
-    def _load(self, version: str) -> None:
-        if version == self._version:
-            return
-        views = get_views(self.index, version)
-        sent = views.sentences
-        by_section: dict[str, list[dict]] = {}
-        for sid, text, meta, vec in zip(sent.ids, sent.texts, sent.metas, sent.vectors, strict=False):
-            # A stand-in: the sentence of a chunk whose sentence vectors are pending (chunk vector).
-            row = {"id": sid, "text": text, "meta": meta, "vec": vec, "standin": bool(meta.get("_standin"))}
-            by_section.setdefault(section_key(meta), []).append(row)
-        chunks = views.chunks
-        self._chunks = {
-            cid: {"id": cid, "text": t, "meta": m}
-            for cid, t, m in zip(chunks.ids, chunks.texts, chunks.metas, strict=False)
-        }
-        self._matrices = {
-            key: (np.vstack([r["vec"] for r in rows]), np.array([r["meta"]["kind"] for r in rows]))
-            for key, rows in by_section.items()
-        }
-        self._by_section, self._version = by_section, version
+    def _current(self) -> IndexViews:
+        if self._views is None:
+            self.refresh()
+        return self._views  # type: ignore[return-value]
 
     def sharpen(self, chunk_ids: list[str], limit: int) -> int:
         """Give stand-in sentences (of chunks whose sentence vectors are pending) their own
@@ -63,53 +46,73 @@ class SentenceStore:
         Only what an answer is about to use is embedded (through the persistent cache, so the
         background completion does not embed it again). Returns the number embedded.
         """
-        self._ensure_loaded()
-        wanted = {cid: rank for rank, cid in enumerate(chunk_ids)}
+        views = self._current()
+        if not views.standins:
+            return 0
         with self._lock:
-            rows = sorted(
-                (r for rows in self._by_section.values() for r in rows if r.get("standin")),
-                key=lambda r: wanted.get(r["meta"]["chunk_id"], len(wanted)),
-            )
-            rows = [r for r in rows if r["meta"]["chunk_id"] in wanted][:limit]
+            rows = [r for cid in chunk_ids for r in views.standins.get(cid, []) if r not in self._sharp][
+                :limit
+            ]
             if not rows:
                 return 0
-            texts = list(dict.fromkeys(r["text"] for r in rows))
+            sent = views.sentences
+            texts = list(dict.fromkeys(sent.texts[r] for r in rows))
             index = self.index
             vecs = embed_with_cache(
                 texts, index.embeddings.encode_passages, index.embedding_cache, index.settings.embed_batch
             )
             by_text = dict(zip(texts, vecs, strict=True))
-            for row in rows:
-                row["vec"], row["standin"] = by_text[row["text"]], False
-            for key in {section_key(r["meta"]) for r in rows}:
-                section = self._by_section[key]
-                self._matrices[key] = (
-                    np.vstack([r["vec"] for r in section]),
-                    np.array([r["meta"]["kind"] for r in section]),
-                )
+            for r in rows:
+                self._sharp[r] = np.asarray(by_text[sent.texts[r]], dtype=np.float32)
+                self._sharp_sections.add(section_key(sent.metas[r]))
         return len(texts)
 
-    def _ensure_loaded(self) -> None:
-        if not self._version:
-            self.refresh()
+    def _vectors(self, views: IndexViews, key: str, rows: np.ndarray) -> np.ndarray:
+        matrix = views.sentences.vectors[rows]
+        if key in self._sharp_sections:
+            for j, r in enumerate(rows.tolist()):
+                if r in self._sharp:
+                    matrix[j] = self._sharp[r]
+        return matrix
+
+    def section_keys(self) -> list[str]:
+        """Every section key that has sentences."""
+        return list(self._current().sections)
 
     def for_section(self, key: str) -> list[dict]:
-        self._ensure_loaded()
-        return self._by_section.get(key, [])
+        views = self._current()
+        rows = views.sections.get(key)
+        if rows is None:
+            return []
+        sent = views.sentences
+        vectors = self._vectors(views, key, rows)
+        return [
+            {
+                "id": sent.ids[r],
+                "text": sent.texts[r],
+                "meta": sent.metas[r],
+                "vec": vectors[j],
+                "standin": bool(sent.metas[r].get("_standin")) and r not in self._sharp,
+            }
+            for j, r in enumerate(rows.tolist())
+        ]
 
     def best_similarity(self, key: str, query_vector: np.ndarray, skip_kind: str = "method") -> float | None:
         """Highest cosine between the query and any sentence of a section (one matrix product)."""
-        self._ensure_loaded()
-        entry = self._matrices.get(key)
-        if entry is None:
+        views = self._current()
+        rows = views.sections.get(key)
+        if rows is None:
             return None
-        matrix, kinds = entry
-        mask = kinds != skip_kind
-        return float((matrix[mask] @ query_vector).max()) if mask.any() else None
+        rows = rows[views.sent_kinds[rows] != skip_kind]
+        if not len(rows):
+            return None
+        matrix = self._vectors(views, key, rows)
+        return float((matrix @ query_vector).max())
 
     def chunk(self, chunk_id: str) -> dict:
-        self._ensure_loaded()
-        return self._chunks[chunk_id]
+        views = self._current()
+        i = views.pos[chunk_id]
+        return {"id": chunk_id, "text": views.chunks.texts[i], "meta": views.chunks.metas[i]}
 
     def best_chunk(self, section: str, kind: str, query_vector: np.ndarray) -> tuple[dict, float] | None:
         """The chunk of ``kind`` in ``section`` whose sentences best match the query, and that match."""

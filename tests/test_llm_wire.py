@@ -88,7 +88,7 @@ def test_a_supported_paraphrase_is_kept_and_an_unsupported_cited_sentence_droppe
         # the project's digest sentence closest to passage 1: a paraphrase written by people
         vec = assistant_core.index.embeddings.encode_passages([found[1]])[0]
         digests = [
-            r for key in store._by_section for r in store.for_section(key) if r["meta"]["kind"] == "digest"
+            r for key in store.section_keys() for r in store.for_section(key) if r["meta"]["kind"] == "digest"
         ]
         digests = [r for r in digests if r["meta"]["lang"] == "de"]
         paraphrase = max(digests, key=lambda r: float(r["vec"] @ vec))["text"]

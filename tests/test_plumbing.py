@@ -116,22 +116,15 @@ def test_too_long_and_empty_questions_are_refused_with_the_configured_limit(fake
 
 
 def test_after_warm_up_the_first_question_does_no_loading(fake_assistant, monkeypatch):
-    from assistant import retrieval, store
+    from assistant import views
 
     fake_assistant.warm_up()
 
     def refuse(*_args, **_kwargs):
-        raise AssertionError("search views built on the first request")
+        raise AssertionError("search views loaded, built or refreshed on the first request")
 
-    real_load = store.SentenceStore._load
-
-    def load_only_if_unchanged(self, version):
-        if version != self._version:
-            raise AssertionError("sentence store loaded on the first request")
-        return real_load(self, version)
-
-    monkeypatch.setattr(retrieval, "_Cache", refuse)
-    monkeypatch.setattr(store.SentenceStore, "_load", load_only_if_unchanged)
+    monkeypatch.setattr(views, "load", refuse)
+    monkeypatch.setattr(views, "refresh", refuse)
     assert fake_assistant.ask("Wie entsteht ein Erprobungsraum für gute Arbeitsbedingungen?").citations
 
 
