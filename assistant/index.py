@@ -448,11 +448,17 @@ class Index:
         self.legacy = False
 
     def _read_all(self, collection, include: list[str]) -> dict:
-        """Every row of a collection, read in pages (one Chroma ``get()`` of more than ~32k
-        rows fails; docs/scale.md)."""
+        """Every row of a collection, read in pages of ``view_read_page`` rows (one Chroma
+        ``get()`` of more than ~32k rows fails; docs/scale.md)."""
         from .views import read_all
 
         return read_all(collection, include, self.settings.view_read_page)
+
+    def _read_ids(self, collection, ids: list[str], include: list[str]) -> dict:
+        """These rows, at most ``view_read_page`` ids per read."""
+        from .views import read_ids
+
+        return read_ids(collection, ids, include, self.settings.view_read_page)
 
     # --- batched writes ----------------------------------------------------------------
 
@@ -475,10 +481,13 @@ class Index:
     def _delete_chunks(self, chunk_ids: Iterable[str]) -> None:
         ids = sorted(chunk_ids)
         step = self.write_batch_size()
+        # A few hundred chunks' sentences per filtered delete (it reads the matching rows first).
+        sub = max(1, min(step, self.settings.view_read_page // 8))
         for i in range(0, len(ids), step):
             part = ids[i : i + step]
             self.chunks.delete(ids=part)
-            self.sentences.delete(where={"chunk_id": {"$in": part}})
+            for j in range(0, len(part), sub):
+                self.sentences.delete(where={"chunk_id": {"$in": part[j : j + sub]}})
 
     def cleanup(self) -> tuple[int, int]:
         """Remove rows no live document names (staged, never switched; or replaced)."""
@@ -629,7 +638,7 @@ class Index:
             todo = [rec for rec in self.snapshot().docs.values() if rec.pending]
             rows_by_doc = {}
             for rec in todo:
-                got = self.chunks.get(ids=sorted(rec.pending), include=["documents", "metadatas"])
+                got = self._read_ids(self.chunks, sorted(rec.pending), ["documents", "metadatas"])
                 rows_by_doc[rec.doc_id] = [
                     row
                     for cid, text, meta in zip(
@@ -739,7 +748,7 @@ class Index:
         missing = [i for i in range(len(ids)) if i not in found]
         if missing:
             try:
-                step = self.write_batch_size()
+                step = min(self.write_batch_size(), self.settings.view_read_page)
                 for start in range(0, len(missing), step):
                     part = missing[start : start + step]
                     got = collection.get(ids=[ids[i] for i in part], include=["embeddings"])
@@ -789,7 +798,7 @@ class Index:
             for (sid, text, meta), vec in zip(live, vecs, strict=False)
         ]
         if pending:
-            chunks = self.chunks.get(ids=sorted(pending), include=["documents", "metadatas"])
+            chunks = self._read_ids(self.chunks, sorted(pending), ["documents", "metadatas"])
             cids, texts, metas = chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or []
             embedded = [self._embed_text_of(t, m) for t, m in zip(texts, metas, strict=True)]
             chunk_vecs = self.vectors(self.chunks, cids, embedded)
