@@ -213,5 +213,9 @@ def get_embeddings(settings: Settings) -> VectorEmbeddings:
     """The process-wide embedding model for ``settings`` (loaded once)."""
     if settings.embedding_backend == "fake-hash" and settings.fake_embedding_delay:
         return HashEmbeddings(delay=settings.fake_embedding_delay)
+    # Only sentence-transformers is named by ``embedding_model``; the others are keyed as
+    # ``build_from_config`` keys them, so Chroma's collection check reuses this instance
+    # instead of loading the model a second time.
+    model = settings.embedding_model if settings.embedding_backend == "sentence-transformers" else ""
     with _LOCK:
-        return _cached(settings.embedding_backend, settings.embedding_model)
+        return _cached(settings.embedding_backend, model)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import ipaddress
+import os
 import re
 import sys
 from pathlib import Path
@@ -433,6 +434,10 @@ def start(
     prevent_thread_lock: bool = True,
 ):
     """Build the app and serve it (queue with a concurrency limit, no share link, no analytics)."""
+    # Gradio asks matplotlib for its backend around every request; with none chosen, the first
+    # request imports pyplot just to pick one. A server draws nothing on screen: "agg", the
+    # backend Gradio switches to for each request anyway (a user's MPLBACKEND still wins).
+    os.environ.setdefault("MPLBACKEND", "agg")
     demo = build_app(assistant, settings)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
     demo.launch(

@@ -1,0 +1,73 @@
+"""Start-up does no work twice and leaves none to the first request (fakes only; the timings
+themselves are measured by benchmarks/bench_startup.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import urllib.request
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embeddings import ChromaEmbeddingAdapter, get_embeddings
+
+
+def test_chroma_and_the_pipeline_share_one_embedding_model():
+    """Chroma rebuilds the collection's embedding function from its stored config; that must
+    be the model the pipeline already loaded, not a second copy."""
+    settings = Settings(embedding_backend="fake-hash")
+    ours = get_embeddings(settings)
+    config = ChromaEmbeddingAdapter(ours).get_config()
+    assert ChromaEmbeddingAdapter.build_from_config(config)._embeddings is ours
+    assert get_embeddings(settings.model_copy(update={"embedding_model": "other-name"})) is ours
+
+
+def _chat(port: int, question: str) -> str:
+    url = f"http://127.0.0.1:{port}/gradio_api/call/chat"
+    body = json.dumps({"data": [question, []]}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        event = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url}/{event}", timeout=60) as response:
+        return response.read().decode()
+
+
+def test_the_server_picks_a_headless_plot_backend_so_requests_import_no_pyplot(
+    fake_assistant, fake_settings, monkeypatch
+):
+    """Gradio asks matplotlib for its backend around every request; without one chosen the
+    first request imports pyplot (a third of a second) to pick it."""
+    from assistant.web import start
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    pyplot_before = "matplotlib.pyplot" in sys.modules  # another test may have imported it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = start(fake_assistant, fake_settings, "127.0.0.1", port)
+    try:
+        assert "event: complete" in _chat(port, "Was ist ein Erprobungsraum?")
+        assert os.environ["MPLBACKEND"] == "agg"
+        if not pyplot_before:
+            assert "matplotlib.pyplot" not in sys.modules
+    finally:
+        demo.close()
+
+
+def test_a_chosen_plot_backend_is_kept(fake_assistant, fake_settings, monkeypatch):
+    from assistant import web
+
+    class Stop(Exception):
+        pass
+
+    def stop(*_args, **_kwargs):
+        raise Stop
+
+    monkeypatch.setenv("MPLBACKEND", "pdf")
+    monkeypatch.setattr(web, "build_app", stop)  # only the start-up preamble runs
+    with pytest.raises(Stop):
+        web.start(fake_assistant, fake_settings, "127.0.0.1", 0)
+    assert os.environ["MPLBACKEND"] == "pdf"
