@@ -50,9 +50,9 @@ class SentenceStore:
         if not views.standins:
             return 0
         with self._lock:
-            rows = [r for cid in chunk_ids for r in views.standins.get(cid, []) if r not in self._sharp][
-                :limit
-            ]
+            standins = views.standins
+            rows = [int(r) for cid in chunk_ids for r in standins.get(cid, ()) if int(r) not in self._sharp]
+            rows = rows[:limit]
             if not rows:
                 return 0
             sent = views.sentences
