@@ -96,11 +96,14 @@ def ask(
     ] = False,
 ) -> None:
     """Eine Frage beantworten, mit Quellen."""
-    assistant = _assistant()
-    try:
-        answer = assistant.ask(question)
-    except _user_errors() as exc:
-        _fail(str(exc))
+    from .startup import collector_paused
+
+    with collector_paused():  # a one-shot answer: start-up objects are never garbage
+        assistant = _assistant()
+        try:
+            answer = assistant.ask(question)
+        except _user_errors() as exc:
+            _fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -110,7 +113,10 @@ def ask(
 @app.command()
 def chat() -> None:
     """Interaktiver Chat im Terminal (Folgefragen beziehen sich auf den Verlauf)."""
-    assistant = _assistant()
+    from .startup import collector_paused
+
+    with collector_paused():
+        assistant = _assistant()
     history: list[dict[str, str]] = []
     out.print(
         "Fragen Sie etwas zur KI-Beratung (leere Zeile oder Strg+D beendet). "
@@ -314,18 +320,29 @@ def serve(
     from concurrent.futures import ThreadPoolExecutor
 
     def warmed():
+        from .errors import SERVICE_ERRORS
+
         assistant = _assistant()
         assistant.warm_up()
-        return assistant
+        try:  # the first page's status line (Chroma reads, outside the interpreter lock)
+            status = assistant.index.status()
+        except SERVICE_ERRORS:
+            status = None  # the page reads it again and shows the error
+        return assistant, status
 
-    # The model loads and the first answers run (mostly outside the interpreter lock) while
-    # Gradio is imported: start-up takes about the longer of the two, not their sum.
-    with ThreadPoolExecutor(1, thread_name_prefix="warm-up") as pool:
-        pending = pool.submit(warmed)
-        from .web import launch
+    from .startup import collector_paused
 
-        assistant = pending.result()
-    launch(get_settings(), host=host, port=port, assistant=assistant)
+    # The model loads, the first answers run and the index status is read (much of it outside
+    # the interpreter lock) while Gradio is imported: start-up takes less than their sum.
+    with collector_paused():  # resumes, with the start-up objects frozen, once ready
+        with ThreadPoolExecutor(1, thread_name_prefix="warm-up") as pool:
+            pending = pool.submit(warmed)
+            from .web import launch
+
+            assistant, status = pending.result()
+        settings = get_settings()
+        demo = launch(settings, host, port, prevent_thread_lock=True, assistant=assistant, status=status)
+    demo.block_thread()
 
 
 @app.command()

@@ -23,6 +23,7 @@ from .chain import Answer, Assistant, UserInputError
 from .config import Settings
 from .errors import SERVICE_ERRORS as _SERVICE_ERRORS  # shown as messages, never a traceback
 from .feedback import FeedbackStore
+from .index import IndexStatus
 from .web_library import library_rows, own_documents, scope_choices, scope_of
 
 _CSS = """
@@ -86,9 +87,11 @@ def sources_html(answer: Answer | None, ui: dict[str, Any]) -> str:
     return "<div class='sources-scroll'>" + "\n".join(parts) + "</div>"
 
 
-def status_markdown(assistant: Assistant, ui: dict[str, Any]) -> str:
+def status_markdown(assistant: Assistant, ui: dict[str, Any], status: IndexStatus | None = None) -> str:
+    """The index status line; ``status`` if already read (``assistant serve`` reads it while
+    Gradio imports), else read now."""
     try:
-        status = assistant.index.status()
+        status = status or assistant.index.status()
     except _SERVICE_ERRORS as exc:
         return f"⚠️ {html.escape(str(exc))}"
     kinds = ", ".join(f"{ui['kinds'].get(k, k)}: {v}" for k, v in status.chunks_by_kind.items())
@@ -113,8 +116,9 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     return [(u, p) for u, p in pairs]
 
 
-def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
-    """The Blocks app (also used by tests without launching a browser)."""
+def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | None = None) -> gr.Blocks:
+    """The Blocks app (also used by tests without launching a browser); ``status``: the index
+    status for the first page, if already read."""
     texts = load_ui_text(settings)
     store = FeedbackStore(settings.feedback_path, settings.sqlite_busy_timeout)
     library.complete_sentences_in_background(assistant.index)  # left pending by a stopped ingest
@@ -288,7 +292,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             with gr.Column(scale=2):
                 sources_head = gr.Markdown(f"### {de['sources']}")
                 sources = gr.HTML(sources_html(None, de), elem_id="sources")
-                status = gr.Markdown(status_markdown(assistant, de), elem_id="index-status")
+                status = gr.Markdown(status_markdown(assistant, de, status), elem_id="index-status")
                 with gr.Accordion(de["upload"], open=False) as upload_box:
                     upload = gr.File(
                         file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"], elem_id="upload"
@@ -376,12 +380,14 @@ def launch(
     port: int | None = None,
     prevent_thread_lock: bool = False,
     assistant: Assistant | None = None,
+    status: IndexStatus | None = None,
 ):
     """Start the web chat (127.0.0.1:7860 unless configured otherwise) and say when it is ready.
 
-    ``assistant`` may come already warmed (``assistant serve`` builds it while Gradio imports);
-    otherwise it is built and warmed here. Ready is announced only after one answer has gone
-    through the HTTP API, so no first-request set-up is left for a user.
+    ``assistant`` may come already warmed (``assistant serve`` builds it while Gradio imports),
+    with ``status``, the index status read beside it; otherwise it is built and warmed here.
+    Ready is announced only after one answer has gone through the HTTP API, so no
+    first-request set-up is left for a user.
     """
     host = host or settings.host
     port = port or settings.port
@@ -396,7 +402,7 @@ def launch(
     if assistant is None:
         assistant = Assistant(settings)
         assistant.warm_up()  # no lazy work left for the first user's question
-    demo = start(assistant, settings, host, port, auth, prevent_thread_lock=True)
+    demo = start(assistant, settings, host, port, auth, prevent_thread_lock=True, status=status)
     local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     with assistant.untraced():
         warm_http(local, settings.warm_up_questions[0])
@@ -432,13 +438,14 @@ def start(
     port: int,
     auth: list[tuple[str, str]] | None = None,
     prevent_thread_lock: bool = True,
+    status: IndexStatus | None = None,
 ):
     """Build the app and serve it (queue with a concurrency limit, no share link, no analytics)."""
     # Gradio asks matplotlib for its backend around every request; with none chosen, the first
     # request imports pyplot just to pick one. A server draws nothing on screen: "agg", the
     # backend Gradio switches to for each request anyway (a user's MPLBACKEND still wins).
     os.environ.setdefault("MPLBACKEND", "agg")
-    demo = build_app(assistant, settings)
+    demo = build_app(assistant, settings, status)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
     demo.launch(
         server_name=host,

@@ -71,3 +71,47 @@ def test_a_chosen_plot_backend_is_kept(fake_assistant, fake_settings, monkeypatc
     with pytest.raises(Stop):
         web.start(fake_assistant, fake_settings, "127.0.0.1", 0)
     assert os.environ["MPLBACKEND"] == "pdf"
+
+
+def test_the_first_page_shows_the_status_read_during_start_up(fake_assistant, fake_settings, monkeypatch):
+    """`assistant serve` reads the index status beside Gradio's import; building the page then
+    reads it no second time (and shows what was read)."""
+    from assistant.web import build_app
+
+    status = fake_assistant.index.status()
+
+    def refuse():
+        raise AssertionError("index status read again while building the page")
+
+    monkeypatch.setattr(fake_assistant.index, "status", refuse)
+    demo = build_app(fake_assistant, fake_settings, status)
+    shown = next(b.value for b in demo.blocks.values() if getattr(b, "elem_id", None) == "index-status")
+    assert str(len(status.documents)) in shown and str(status.total_chunks) in shown
+
+
+def test_start_up_pauses_the_collector_then_freezes_its_objects_and_resumes():
+    import gc
+
+    from assistant.startup import collector_paused
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(1000)]  # tracked objects made during the start
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(kept)
+    finally:
+        gc.unfreeze()  # leave the test process as it was
+
+
+def test_a_failing_start_still_resumes_the_collector():
+    import gc
+
+    from assistant.startup import collector_paused
+
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("start-up failed")
+    assert gc.isenabled()
+    gc.unfreeze()
