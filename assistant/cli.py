@@ -321,9 +321,11 @@ def serve(
 
     def warmed():
         from .errors import SERVICE_ERRORS
+        from .startup import preload_plotting
 
         assistant = _assistant()
         assistant.warm_up()
+        preload_plotting()  # what Gradio's first request would import
         try:  # the first page's status line (Chroma reads, outside the interpreter lock)
             status = assistant.index.status()
         except SERVICE_ERRORS:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import ipaddress
-import os
 import re
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from .config import Settings
 from .errors import SERVICE_ERRORS as _SERVICE_ERRORS  # shown as messages, never a traceback
 from .feedback import FeedbackStore
 from .index import IndexStatus
+from .startup import preload_plotting
 from .web_library import library_rows, own_documents, scope_choices, scope_of
 
 _CSS = """
@@ -441,10 +441,7 @@ def start(
     status: IndexStatus | None = None,
 ):
     """Build the app and serve it (queue with a concurrency limit, no share link, no analytics)."""
-    # Gradio asks matplotlib for its backend around every request; with none chosen, the first
-    # request imports pyplot just to pick one. A server draws nothing on screen: "agg", the
-    # backend Gradio switches to for each request anyway (a user's MPLBACKEND still wins).
-    os.environ.setdefault("MPLBACKEND", "agg")
+    preload_plotting()  # Gradio's first request would import matplotlib (and pyplot)
     demo = build_app(assistant, settings, status)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
     demo.launch(

@@ -38,8 +38,8 @@ def _chat(port: int, question: str) -> str:
 def test_the_server_picks_a_headless_plot_backend_so_requests_import_no_pyplot(
     fake_assistant, fake_settings, monkeypatch
 ):
-    """Gradio asks matplotlib for its backend around every request; without one chosen the
-    first request imports pyplot (a third of a second) to pick it."""
+    """Gradio asks matplotlib for its backend around every request: the first request would
+    import matplotlib, and without a backend chosen pyplot too (a third of a second)."""
     from assistant.web import start
 
     monkeypatch.delenv("MPLBACKEND", raising=False)
@@ -49,6 +49,7 @@ def test_the_server_picks_a_headless_plot_backend_so_requests_import_no_pyplot(
         port = s.getsockname()[1]
     demo = start(fake_assistant, fake_settings, "127.0.0.1", port)
     try:
+        assert "matplotlib" in sys.modules  # imported at start, not by the first request
         assert "event: complete" in _chat(port, "Was ist ein Erprobungsraum?")
         assert os.environ["MPLBACKEND"] == "agg"
         if not pyplot_before:
