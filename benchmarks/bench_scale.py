@@ -353,11 +353,11 @@ def measure_chroma(n: int, root: Path, repeats: int) -> dict:
         "new_doc_chunks": NEW_DOC_CHUNKS,
         "new_doc_write_s": round(write_s, 2),
         "update_incremental_s": round(refresh_s, 3),
-        "update_incremental_with_save_s": round(update_s, 3),
+        "update_as_a_request_sees_it_s": round(update_s, 3),  # saved in the background
         "update_full_rebuild_s": round(rebuild_s, 2),
         "full_over_incremental": round(rebuild_s / refresh_s, 1),
         "views_save_s": round(save_s, 2),
-        "remove_refresh_with_save_s": round(remove_s, 3),
+        "remove_as_a_request_sees_it_s": round(remove_s, 3),
         "retriever_follows_write": follows,
         "peak_rss_mb": round(_peak_mb()),
     }

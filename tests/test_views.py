@@ -145,6 +145,17 @@ def test_the_next_process_loads_the_stored_views_and_reads_only_the_change(fake_
     assert retriever.search("Zauberwürfel Pilotprojekt").sections[0].chunks[0].meta["kind"] == "user"
     assert views.last.loaded_from_disk and views.last.added == 0  # the stored copy, nothing read
 
+    # A process that already holds views stores a refresh in the background (done by its exit).
+    other = tmp_path / "andere.md"
+    other.write_text("# Andere\n\n## Lager\n\nDer Gabelstapler parkt im Lager.\n", encoding="utf-8")
+    ingest_files(fake_temp_settings, [other], index=index)
+    assert retriever.search("Gabelstapler").sections[0].chunks[0].meta["kind"] == "user"
+    assert views.last.added == 1 and not views.last.loaded_from_disk
+    views.wait_for_saves()
+    views._recent.clear()
+    assert len(views.get_views(index, index.version()).chunks.ids) == len(later.chunks.ids) + 1
+    assert views.last.loaded_from_disk and views.last.added == 0
+
 
 def test_a_damaged_stored_copy_is_rebuilt_from_the_index(fake_temp_settings):
     index, _ = build_index(fake_temp_settings)
