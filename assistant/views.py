@@ -42,6 +42,7 @@ from .lexical import FORMAT as LEXICAL_FORMAT
 from .lexical import LexicalIndex
 
 FORMAT = 2  # bump when the stored layout changes (2: incremental; the version is inside)
+STALE_TMP_SECONDS = 3600  # a views write never takes this long: its temporary file is a leftover
 
 
 def section_key(meta: dict) -> str:
@@ -403,9 +404,14 @@ def _read_sentences(
 
 
 def save(index: Any, views: IndexViews) -> None:
-    """Write both files atomically (temporary file, then rename); the key goes into each."""
+    """Write both files atomically (temporary file, then rename); the key goes into each.
+    Temporary files a killed writer left behind (older than ``STALE_TMP_SECONDS``) go."""
     text_path, array_path = _paths(index)
     text_path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in text_path.parent.glob(f"{text_path.stem}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > STALE_TMP_SECONDS:
+                leftover.unlink()
     lex = views.lexical
     record = {
         "key": views.key,

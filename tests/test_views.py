@@ -4,6 +4,9 @@ only the change since) and a damaged one is rebuilt, never trusted. Fake embedde
 
 from __future__ import annotations
 
+import os
+import time
+
 import bm25s
 import numpy as np
 import pytest
@@ -159,8 +162,12 @@ def test_the_next_process_loads_the_stored_views_and_reads_only_the_change(fake_
 
 def test_a_damaged_stored_copy_is_rebuilt_from_the_index(fake_temp_settings):
     index, _ = build_index(fake_temp_settings)
+    json_path, npz_path = views._paths(index)
+    leftover = json_path.with_name(json_path.name + ".4242.1.tmp")  # a killed writer's
+    leftover.write_text("{", encoding="utf-8")
+    os.utime(leftover, (time.time() - 2 * views.STALE_TMP_SECONDS,) * 2)
     built = views.get_views(index, index.version())
-    _, npz_path = views._paths(index)
+    assert not leftover.exists() and json_path.is_file()
     npz_path.write_bytes(b"not an npz file")
     views._recent.clear()
     again = views.get_views(index, index.version())
