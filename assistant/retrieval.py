@@ -7,7 +7,6 @@ is imported only then, so a one-shot ``assistant ask`` does not pay for it.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 
 from .config import Settings
 from .index import Index
+from .intent import named_sections
 from .store import SentenceStore, section_key
 from .views import IndexViews, get_views
 
@@ -79,24 +79,6 @@ class RetrievalResult:
             if sid and sid not in seen:
                 seen.append(sid)
         return seen
-
-
-# "These 5", "thesis 3", "Abschnitt 2.3", "section 4.1": the user names a part of the paper.
-_NAMED_SECTION = re.compile(
-    r"\b(?:these|thesis|abschnitt|unterkapitel|kapitel|section|subsection|chapter)\s*([1-6])(?:\.([1-3]))?"
-    r"(?!\.?\d)",
-    re.I,
-)
-
-
-def named_sections(query: str) -> list[str]:
-    """Paper section ids a query names explicitly; a thesis ("These 5") stands for its family."""
-    out: list[str] = []
-    for thesis, sub in _NAMED_SECTION.findall(query):
-        sid = f"{thesis}.{sub}" if sub else thesis
-        if sid not in out:
-            out.append(sid)
-    return out
 
 
 @dataclass(frozen=True)
