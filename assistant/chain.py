@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import queue
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,43 +20,19 @@ from .citations import AnswerSentence, Citation
 from .config import QuestionTuning, Settings, get_settings
 from .generate import Draft, GenerationRequest
 from .index import Index, build_index
+from .intent import is_followup, request_shape, requested_sentences
 from .language import detect_language
 from .language import preload as preload_language_profiles
 from .llm import make_client
 from .llm_answer import make_answer_generator
 from .pii import redact
+from .policy import Signals, decide
 from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails, load_rails
 from .retrieval import HybridRetriever, RetrievalResult, SearchScope
 from .trace import TraceLog
 
 SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
-_CONTINUES = r"(und|aber|also|dann|oder|what about|and|but|so|then|or|how about|wie ist es mit|was ist mit)\b"
-_FOLLOWUP_START = re.compile(r"^\s*" + _CONTINUES, re.I)
-# "Ok. Und im Workshop?": an acknowledgement, then a continuation.
-_ACK_THEN_FOLLOWUP = re.compile(
-    r"^\s*(ok(ay)?|hmm+|gut|super|danke|alles klar|thanks|great|got it|right)\W+" + _CONTINUES, re.I
-)
-_ANAPHORA = re.compile(
-    r"\b(das|dies\w*|dabei|damit|dann|dort|die|stattdessen|sonst|it|this|that|these|those|them|they|there|instead|otherwise)\b",
-    re.I,
-)
-# A message that is nothing but a request to go on: "Warum?", "Example?", "Mehr dazu?".
-_BARE_FOLLOWUP = re.compile(
-    r"^\W*(warum|wieso|weshalb|wozu|inwiefern|wie\s+genau|zum\s+beispiel|beispiele?|mehr(\s+dazu)?|genauer|"
-    r"konkreter|details?|und\s+jetzt|was\s+noch|why|how\s+so|how\s+exactly|in\s+what\s+way|for\s+example|"
-    r"examples?|more|tell\s+me\s+more|what\s+else|such\s+as)(\s+(eigentlich|genau|denn|bitte|nochmal|please|then|exactly|really|again))*\W*$",
-    re.I,
-)
-# "in zwei Sätzen", "in one sentence": the length the user asks for.
-_LENGTH = re.compile(
-    r"\bin\s+(einem|eins|zwei|drei|one|two|three|[123])\s+(satz|sätzen|saetzen|sentences?)\b", re.I
-)
-_NUMBERS = {
-    **dict.fromkeys(("einem", "eins", "one", "1"), 1),
-    **dict.fromkeys(("zwei", "two", "2"), 2),
-    **dict.fromkeys(("drei", "three", "3"), 3),
-}
 
 
 class UserInputError(ValueError):
@@ -126,21 +101,6 @@ class Answer:
             "notices": self.notices,
             "retrieval_query": self.retrieval_query,
         }
-
-
-def requested_sentences(question: str) -> int | None:
-    """The number of sentences a question asks for ("Fasse das in zwei Sätzen zusammen"), if any."""
-    match = _LENGTH.search(question)
-    return _NUMBERS[match.group(1).lower()] if match else None
-
-
-def is_followup(question: str, tuning: QuestionTuning | None = None) -> bool:
-    """The message leans on the conversation: it continues ("Und …?"), only asks to go on
-    ("Warum?"), or is short and refers back ("Ok. Und im Workshop?", "Was heißt das?")."""
-    if _FOLLOWUP_START.search(question) or _BARE_FOLLOWUP.match(question):
-        return True
-    short = len(question.split()) <= (tuning or QuestionTuning()).short_followup_words
-    return short and bool(_ACK_THEN_FOLLOWUP.search(question) or _ANAPHORA.search(question))
 
 
 def condense(
@@ -282,40 +242,42 @@ class Assistant:
         )
         t_retrieve = time.perf_counter()
 
-        top = retrieval.evidence
-        confident = top >= self.settings.abstain_threshold
         hits = list(check.hits)
         if not standalone:  # an elliptic follow-up is judged with its context
             hits = self.rails.confirm_in_context(hits, query, vector)
-        if not confident and not any(h.name == "out_of_scope" for h in hits):
-            guarded = {"decision", "legal", "anthropomorphism", "injection"} & set(check.names)
-            if not guarded:
-                hits.append(RailHit("out_of_scope", top, ACTIONS["out_of_scope"], "retrieval"))
         names = {h.name for h in hits}
-        # An explicit out-of-scope signal (classifier or pattern) wins over the other rails:
-        # "not in the sources" is said plainly. Other rails answer with their stance (the
-        # template cites the sections it stands on) and then help with the underlying need,
-        # from what retrieval found for the question itself.
-        explicit_oos = any(h.name == "out_of_scope" and h.via != "retrieval" for h in hits)
-        guarded = names & {"decision", "legal", "anthropomorphism"}
+        shape = check.shape or request_shape(check.search)
+        top = retrieval.evidence
+        signals = Signals(
+            stance=frozenset(names & {"decision", "legal", "anthropomorphism"}),
+            injection="injection" in names,
+            foreign="out_of_scope" in names and not shape.sources,
+            confident=top >= self.settings.abstain_threshold,
+            strong=top >= self.settings.abstain_threshold + self.settings.scope_strong_margin
+            and retrieval.coverage >= self.settings.scope_strong_coverage
+            and not (shape.task and not shape.sources),  # a text to produce on other material
+            has_query=bool(query.strip()),
+            social_only=standalone and self.rails.is_social_only(check.question, names),
+            people_topic=self.rails.needs_reminder(check.question, check),
+        )
+        plan = decide(signals)
+        # The rails the answer shows: templates shown, personal data, and why it abstained.
+        hits = [h for h in hits if h.name in plan.templates or h.name == "pii"]
+        if plan.abstain and plan.abstain_text:
+            oos = next((h for h in check.hits if h.name == "out_of_scope"), None)
+            hits.append(oos or RailHit("out_of_scope", top, ACTIONS["out_of_scope"], "retrieval"))
 
         sentences: list[AnswerSentence] = []
         draft = Draft()
         generation: dict[str, Any] = {}
         slots: dict[str, int] = {}
-        shown = ["injection"] if explicit_oos else ["injection", "anthropomorphism", "decision", "legal"]
-        for name in shown:
-            if name in names:
-                template = self.rails.response(name, lang)
-                slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft, lang))
-                sentences += Rails.fill(template, slots)
-        # Social talk alone ("Wie geht es dir?") has no need to search for; a follow-up has one.
-        social = not explicit_oos and standalone and self.rails.is_social_only(check.question, names)
-        answerable = not explicit_oos and (confident or bool(guarded)) and not social
-        abstained = not answerable and not social
-        if social:
+        for name in plan.templates:
+            template = self.rails.response(name, lang)
+            slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft, lang))
+            sentences += Rails.fill(template, slots)
+        if plan.capabilities:
             sentences.append(AnswerSentence(self.rails.capabilities[lang], [], "notice"))
-        elif answerable:
+        elif plan.answer:
             requested = requested_sentences(check.question)
             request = GenerationRequest(
                 check.question,
@@ -331,12 +293,13 @@ class Assistant:
             sentences += generated.sentences
             notices += generated.notices
             generation = generated.trace
-        elif "out_of_scope" in names or "injection" not in names:
+        elif plan.abstain_text:
             sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
-        if answerable and self.rails.needs_reminder(check.question, check):
+        if plan.reminder:
             cites = self._cite_sections(self.rails.reminder_cite[:1], vector, draft, lang)
             text = " ".join(self.rails.reminder[lang].split())
             sentences.append(AnswerSentence(text, list(cites.values()), "reminder"))
+        abstained = plan.abstain
         sentences = self.rails.check_output(sentences, {c.n for c in draft.citations})
         sentences, citations = _renumber(sentences, draft.citations)
         t_end = time.perf_counter()

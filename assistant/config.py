@@ -193,6 +193,11 @@ class Settings(BaseSettings):
     leak_ngram: int = Field(6, ge=3, le=20)
     max_answer_sentences: int = 4
     abstain_threshold: float = 0.822  # below every ordinary question of the dev sets (README "Calibration")
+    # Strong evidence that the index holds what is asked: the search score this far above the
+    # abstain threshold and this share of the question's content words found in indexed text.
+    # The out-of-scope classifier cannot veto an answer on strong evidence (docs/guardrails.md).
+    scope_strong_margin: float = 0.02
+    scope_strong_coverage: float = 0.8
     mmr_lambda: float = 0.7
     # The extractive answer draws on the best section and on others scoring within this window.
     answer_section_window: float = 0.015

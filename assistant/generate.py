@@ -18,7 +18,8 @@ import numpy as np
 from .citations import AnswerSentence, Citation
 from .config import AnswerTuning, Settings
 from .corpus import CITABLE_KINDS
-from .retrieval import RetrievalResult, SectionHit, named_sections
+from .intent import SUMMARY_REQUEST, named_sections
+from .retrieval import RetrievalResult, SectionHit
 from .store import SentenceStore
 
 
@@ -94,11 +95,7 @@ def _usable(text: str, min_words: int) -> bool:
 
 # "Fasse These 6 zusammen", "Give me an overview of section 2.3": a summary of a named section
 # is answered with that section's digest (the project's own summary), in its own order.
-_SUMMARY_REQUEST = re.compile(
-    r"\b(fass\w*\b.*\bzusammen|zusammenfass\w*|überblick|kurzfassung|kernaussage\w*|"
-    r"summari[sz]\w*|summary|overview|gist|key\s+points?|in\s+a\s+nutshell)\b",
-    re.I,
-)
+_SUMMARY_REQUEST = SUMMARY_REQUEST
 
 
 def _unwrap(text: str) -> str:

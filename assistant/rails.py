@@ -1,11 +1,18 @@
-"""Guardrails: input rails (decision, legal, anthropomorphism, out_of_scope, injection, pii),
-retrieved-content neutralisation and output rails. Definitions live in ``prompts/guardrails.yaml``.
+"""Guardrails: the rail layer's facade over its parts.
 
-Detection is offline and fast: high-precision patterns, plus a classifier trained on the
-exemplars (``rail_classifier.py``) over the same multilingual embedding the retriever uses (the
-question is embedded once for both). A rail fires on a pattern, or when the classifier's
-probability reaches the rail's calibrated ``threshold``. The nearest-exemplar similarities are
-kept in the check's scores and written to the trace log.
+- ``rail_defs.py``: the definitions in ``prompts/guardrails.yaml`` as typed objects (texts too);
+- ``rail_classifier.py``: the trained model, an artefact beside the index (fitted once);
+- ``input_guard.py``: injected instructions found by family and structure, and removed;
+- ``intent.py``: what the request asks of the tool (its structure), and conversation intents;
+- ``policy.py``: which rail wins and what the answer consists of (used by ``chain.py``);
+- output rules for generated text stay here (``check_output``, ``violates_stance``, ``neutralise``).
+
+A stance rail (decision, legal, anthropomorphism) fires for an *explicit* request to the tool:
+its structure asks the tool to decide, to rule or to be a person, and the classifier (trained on
+the exemplars, over the shared question embedding and character n-grams) finds it similar; or,
+without such structure, only when the classifier is confident and the message is not a question
+about how to act or what the sources say. Scores and nearest-exemplar similarities are kept in
+the check's scores and the trace.
 """
 
 from __future__ import annotations
@@ -17,12 +24,33 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from .citations import AnswerSentence
+from .input_guard import guard, is_directive
+from .intent import RequestShape, matches_any, request_shape, touches_people_decisions
 from .pii import redact
+from .rail_defs import (
+    EXAMPLE_QUESTIONS,
+    RAIL_NAMES,
+    STANCE_RAILS,
+    Rail,
+    RailsConfigError,
+    load_definitions,
+    load_yaml,
+)
 
-RAIL_NAMES = ("decision", "legal", "anthropomorphism", "out_of_scope", "injection", "pii")
+__all__ = [
+    "load_yaml",
+    "ACTIONS",
+    "RAIL_NAMES",
+    "InputCheck",
+    "Rail",
+    "RailHit",
+    "Rails",
+    "RailsConfigError",
+    "load_rails",
+]
+
 ACTIONS = {
     "decision": "decline_decision_offer_support",
     "legal": "no_legal_advice_point_to_experts",
@@ -32,23 +60,8 @@ ACTIONS = {
     "pii": "redact_personal_data",
 }
 _CITE_SLOT = re.compile(r"\{cite:([0-9.]+)\}")
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,30} entfernt\]")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
-EXAMPLE_QUESTIONS = "example-questions"  # source tag of the corpus' example questions
-
-
-# libyaml's parser where installed: the same safe constructors, a tenth of the start-up time.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` with the C parser when PyYAML has it."""
-    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
-
-
-class RailsConfigError(ValueError):
-    """``guardrails.yaml`` is missing or malformed; the message names the problem."""
 
 
 @dataclass
@@ -56,7 +69,7 @@ class RailHit:
     name: str
     score: float
     action: str
-    via: str = "exemplar"  # exemplar | pattern | retrieval | llm
+    via: str = "exemplar"  # exemplar | structure | pattern | retrieval | llm
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "score": round(self.score, 4), "action": self.action}
@@ -66,12 +79,15 @@ class RailHit:
 class InputCheck:
     """The result of the input rails for one question."""
 
-    question: str  # redacted, hidden instructions removed: what the pipeline works on
+    question: str  # redacted, injected parts removed: what the pipeline works on
     search: str = ""  # the same without redaction placeholders: what is embedded and searched
     hits: list[RailHit] = field(default_factory=list)
     pii: list[str] = field(default_factory=list)
     stripped: bool = False  # injected parts were removed from the question
     scores: dict[str, float] = field(default_factory=dict)
+    families: list[str] = field(default_factory=list)  # injection families found
+    shape: RequestShape | None = None  # what the request asks of the tool
+    original: str = ""  # redacted, before the guard: only for reading a message with nothing left
 
     def fired(self, name: str) -> bool:
         return any(h.name == name for h in self.hits)
@@ -81,115 +97,34 @@ class InputCheck:
         return [h.name for h in self.hits]
 
 
-@dataclass
-class Rail:
-    name: str
-    patterns: list[re.Pattern[str]]
-    exemplars: list[str]
-    cite: list[str]
-    response: dict[str, str]
-    threshold: float
-    budget: float | None = None  # per-rail false-positive budget for calibration, if not the default
-    description: str = ""
-
-
 def load_rails(settings: Any, embeddings: Any) -> Rails:
     """The product's rails: definitions from ``prompts_dir``, the fitted model beside the index."""
     return Rails(settings.prompts_dir / "guardrails.yaml", embeddings, cache_dir=settings.index_dir)
 
 
 class Rails:
-    """Loads rail definitions and runs input, retrieved-content and output checks."""
+    """Loads rail definitions and the trained model; runs input, retrieved-content and output checks."""
 
     def __init__(self, path: Path, embeddings: Any, cache_dir: Path | None = None) -> None:
         self.path = path
         self.embeddings = embeddings
-        try:
-            raw = load_yaml(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise RailsConfigError(f"Guardrail file {path} not found.") from exc
-        except yaml.YAMLError as exc:
-            raise RailsConfigError(f"{path} is not valid YAML: {exc}") from exc
-        self.raw = raw
-        self.rails: dict[str, Rail] = {}
-        for name, spec in (raw.get("rails") or {}).items():
-            if name not in RAIL_NAMES:
-                raise RailsConfigError(f"{path}: unknown rail '{name}' (known: {RAIL_NAMES}).")
-            try:
-                self.rails[name] = Rail(
-                    name=name,
-                    patterns=[re.compile(p, re.I) for p in spec.get("patterns", [])],
-                    exemplars=[
-                        *spec.get("exemplars", {}).get("de", []),
-                        *spec.get("exemplars", {}).get("en", []),
-                    ],
-                    cite=[str(c) for c in spec.get("cite", [])],
-                    response={k: v.strip() for k, v in spec["response"].items()},
-                    threshold=float(spec.get("threshold", 0.5)),
-                    budget=float(spec["calibration_budget"]) if "calibration_budget" in spec else None,
-                    description=str(spec.get("description", "")),
-                )
-            except (KeyError, re.error, TypeError) as exc:
-                raise RailsConfigError(f"{path}: rail '{name}' is malformed ({exc}).") from exc
-        self.ordinary = [*raw.get("ordinary", {}).get("de", []), *raw.get("ordinary", {}).get("en", [])]
-        # Which file (author) each exemplar comes from: calibration holds out one source at a time.
-        self.source_of: dict[str, str] = {}
-        for text in [*self.ordinary, *(e for r in self.rails.values() for e in r.exemplars)]:
-            self.source_of.setdefault(text, path.name)
-        self._extend_from_files(raw.get("exemplar_files", []))
-        questions = self._bullet_questions(raw.get("ordinary_question_files", []))
-        for text in questions:
-            self.source_of.setdefault(text, EXAMPLE_QUESTIONS)
-        self.ordinary.extend(questions)
-        self.pii_notice = raw["pii"]["notice"]
-        self.calibration_exclude = set(raw.get("calibration_exclude", []))
-        courtesy = raw.get("courtesy", {})
-        self.courtesy_patterns = [re.compile(p, re.I) for p in courtesy.get("patterns", [])]
-        self.courtesy_reply = courtesy.get("response", {})
-        greeting = courtesy.get("greeting", {})
-        self.greeting_patterns = {
-            lang: re.compile(p, re.I) for lang, p in greeting.get("patterns", {}).items()
-        }
-        self.greeting_reply = greeting.get("response", {})
-        self.capabilities = raw.get("capabilities", {})
-        self.social_only_max_words = int(raw.get("social_only_max_words", 0))
-        reminder = raw["people_decide_reminder"]
-        self.reminder = {k: reminder[k].strip() for k in ("de", "en")}
-        self.reminder_topics = [re.compile(p, re.I) for p in reminder.get("topics", [])]
-        self.reminder_cite = [str(c) for c in reminder.get("cite", ["3.3"])]
-        out = raw.get("output", {})
-        self.forbidden = [re.compile(p, re.I) for p in out.get("forbidden_claims", [])]
-        self.negations = re.compile(out.get("negation", r"\b(nicht|kein\w*|not|no|never|nie)\b"), re.I)
-        source = raw.get("source_question", {})
-        self.source_patterns = [re.compile(p, re.I) for p in source.get("patterns", [])]
-        self.source_exempt = set(source.get("classifier_exempt", []))
-        hidden = raw.get("hidden_instructions", {})
-        self.hidden = [re.compile(p, re.I | re.S) for p in hidden.get("strip", [])]
-        self.instruction_like = [re.compile(p, re.I) for p in hidden.get("instruction_like", [])]
+        self.defs = load_definitions(path)
+        d = self.defs
+        self.raw = d.raw
+        self.rails: dict[str, Rail] = d.rails
+        self.ordinary = d.ordinary
+        self.source_of = d.source_of
+        self.calibration_exclude = d.calibration_exclude
+        self.pii_notice = d.pii_notice
+        self.courtesy_reply = d.courtesy_reply
+        self.greeting_reply = d.greeting_reply
+        self.capabilities = d.capabilities
+        self.reminder = d.reminder
+        self.reminder_cite = d.reminder_cite
+        self.forbidden = d.forbidden
+        self.negations = d.negations
+        self.instruction_like = d.instruction_like
         self._load_vectors(cache_dir)
-
-    def _extend_from_files(self, files: list[str]) -> None:
-        """Add labelled development items (JSON Lines) to the exemplar pools.
-
-        Items labelled with rails become exemplars of those rails; unlabelled ones become
-        ordinary (negative) exemplars. Only development sets belong here, never a test set.
-        """
-        import json
-
-        for name in files:
-            path = (self.path.parent / name).resolve()
-            if not path.is_file():
-                raise RailsConfigError(f"{self.path}: exemplar file {name} not found.")
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip():
-                    continue
-                item = json.loads(line)
-                self.source_of.setdefault(item["text"], path.name)
-                labels = [x for x in item["labels"] if x in self.rails]
-                for label in labels:
-                    self.rails[label].exemplars.append(item["text"])
-                if not item["labels"]:
-                    self.ordinary.append(item["text"])
 
     @property
     def labelled_ordinary(self) -> set[str]:
@@ -202,27 +137,12 @@ class Rails:
         skip = {EXAMPLE_QUESTIONS, *self.calibration_exclude}
         return {t for t in self.ordinary if self.source_of.get(t) not in skip}
 
-    def _bullet_questions(self, files: list[str]) -> list[str]:
-        """Ordinary consultant questions from the corpus' example-question files (Markdown bullets)."""
-        out = []
-        for name in files:
-            path = (self.path.parent / name).resolve()
-            if not path.is_file():
-                raise RailsConfigError(f"{self.path}: ordinary question file {name} not found.")
-            out += [
-                line[2:].strip()
-                for line in path.read_text(encoding="utf-8").splitlines()
-                if line.startswith("- ") and line[2:].strip()
-            ]
-        return out
-
     # --- the trained model (an artefact beside the index, see ``rail_classifier.py``) ------
 
     @property
     def input_files(self) -> list[Path]:
         """The files the model is trained from: this YAML, exemplar and question files."""
-        names = [*self.raw.get("exemplar_files", []), *self.raw.get("ordinary_question_files", [])]
-        return [self.path, *((self.path.parent / n).resolve() for n in names)]
+        return [self.path, *self.defs.files]
 
     def _load_vectors(self, cache_dir: Path | None) -> None:
         """Load the fitted model from ``cache_dir``; fit (and store) it only when its inputs changed."""
@@ -279,29 +199,10 @@ class Rails:
     # --- input rails ---------------------------------------------------------------------
 
     def strip_hidden(self, text: str) -> tuple[str, bool]:
-        """Remove hidden or embedded instructions; keep the legitimate rest of the message.
-
-        HTML comments go entirely; otherwise every sentence that carries an instruction to
-        the assistant (a fake admin note, an override, a quoted "note to the AI") is dropped
-        and the other sentences stay, so the real question can still be answered.
-        """
-        from .sentences import sentences
-
-        out = _COMMENT.sub(" ", text)
-        removed = out != text
-        parts, last = [], 0
-        for start, end in sentences(out):
-            piece = out[start:end]
-            if any(p.search(piece) for p in self.hidden) or self._injection_pattern(piece):
-                parts.append(out[last:start])
-                last, removed = end, True
-        parts.append(out[last:])
-        # Only what was dropped counts: text between sentences (closing quotes) stays as it was.
-        return re.sub(r"\s{2,}", " ", "".join(parts)).strip(), removed
-
-    def _injection_pattern(self, text: str) -> bool:
-        rail = self.rails.get("injection")
-        return bool(rail) and any(p.search(text) for p in rail.patterns)
+        """The message without injected parts (hidden, encoded, quoted or direct instructions);
+        the legitimate rest stays, so the real question can still be answered."""
+        result = guard(text)
+        return result.text, result.detected
 
     @staticmethod
     def search_text(text: str) -> str:
@@ -311,25 +212,26 @@ class Rails:
     def check_input(self, question: str, vector_of) -> tuple[InputCheck, np.ndarray]:
         """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later)."""
         redaction = redact(question)
-        check = InputCheck(redaction.text, pii=redaction.found)
+        check = InputCheck(redaction.text, pii=redaction.found, original=redaction.text)
         if redaction.changed:
             check.hits.append(RailHit("pii", 1.0, ACTIONS["pii"], "pattern"))
-        cleaned, stripped = self.strip_hidden(redaction.text)
-        check.stripped = stripped
-        for name, rail in self.rails.items():
-            target = redaction.text if name == "injection" else cleaned
-            if any(p.search(target) for p in rail.patterns):
+        guarded = guard(redaction.text)
+        check.stripped, check.families = guarded.detected, guarded.families
+        if guarded.detected:
+            check.hits.append(RailHit("injection", 1.0, ACTIONS["injection"], "structure"))
+        check.question = guarded.text
+        check.search = self.search_text(guarded.text)
+        check.shape = request_shape(check.search)
+        for name, rail in self.rails.items():  # optional explicit rules from the YAML
+            if not check.fired(name) and any(p.search(check.search) for p in rail.patterns):
                 check.hits.append(RailHit(name, 1.0, ACTIONS[name], "pattern"))
-        if stripped and not check.fired("injection"):
-            check.hits.append(RailHit("injection", 1.0, ACTIONS["injection"], "pattern"))
-        check.question = cleaned
-        check.search = self.search_text(cleaned)
         vector = vector_of(check.search or self.search_text(redaction.text))
-        self._exemplar_rails(vector, check)
+        self._classify(vector, check)
         return check, vector
 
-    def _exemplar_rails(self, vector: np.ndarray, check: InputCheck) -> None:
-        """Nearest-exemplar similarity per rail (recorded) and the exemplar classifier (decides)."""
+    def _classify(self, vector: np.ndarray, check: InputCheck) -> None:
+        """Nearest-exemplar similarity per rail (recorded) and the classifier with the request's
+        structure (decides)."""
         if not len(self._vectors):
             return
         sims = self._vectors @ vector
@@ -337,24 +239,38 @@ class Rails:
             mask = self._owners == owner
             if mask.any():
                 check.scores[f"nearest_{owner}"] = float(sims[mask].max())
-        probs = self.classifier_scores(check.search, vector)
+        # Nothing legitimate left (the whole message was an injection): the classifier still
+        # reads what was asked, so a foreign request in it is named as such.
+        probs = self.classifier_scores(check.search or self.search_text(check.original), vector)
         for name, rail in self.rails.items():
-            check.scores[name] = probs.get(name, 0.0)
-            if not check.fired(name) and probs.get(name, 0.0) >= rail.threshold:
-                check.hits.append(RailHit(name, probs[name], ACTIONS[name]))
+            p = probs.get(name, 0.0)
+            check.scores[name] = p
+            if check.fired(name):
+                continue
+            if name in STANCE_RAILS:
+                fires, via = self.stance_fires(name, p, check.shape), "structure"
+            else:  # injection (a notice) and out_of_scope (a signal the policy weighs)
+                fires, via = p >= rail.threshold, "exemplar"
+            if fires:
+                check.hits.append(RailHit(name, p, ACTIONS[name], via))
+
+    def stance_fires(self, name: str, p: float, shape: RequestShape | None) -> bool:
+        """An explicit request with some similarity, or a confident classifier on a message that
+        is not a question about how to act or what the sources say. Uncertain scores never open
+        an answer with a refusal."""
+        shape = shape or request_shape("")
+        if shape.explicit(name):
+            return p >= self.defs.stance_floor
+        return p >= max(self.defs.stance_confident, self.rails[name].threshold) and not shape.about
 
     def classifier_scores(self, text: str, vector: np.ndarray, classifier=None) -> dict[str, float]:
-        """Classifier probability per rail for a search text; for a question about what the
-        guidance says, the rails it asks content of (``source_question``) score 0."""
-        probs = (classifier or self.classifier).predict(text, vector)
-        if self.is_source_question(text):
-            probs = {k: 0.0 if k in self.source_exempt else v for k, v in probs.items()}
-        return probs
+        """Classifier probability per rail for a search text."""
+        return (classifier or self.classifier).predict(text, vector)
 
     def confirm_in_context(self, hits: list[RailHit], text: str, vector: np.ndarray) -> list[RailHit]:
         """Keep a classifier hit on an elliptic follow-up only if it also holds for ``text``, the
-        question resolved against the conversation (and ``vector``, its embedding). Pattern hits
-        and injection stay: they are about what the user wrote, not what it refers to."""
+        question resolved against the conversation (and ``vector``, its embedding). Structure and
+        pattern hits and injection stay: they are about what the user wrote, not what it refers to."""
         probs: dict[str, float] | None = None
         kept = []
         for hit in hits:
@@ -367,11 +283,11 @@ class Rails:
 
     def is_courtesy(self, text: str) -> bool:
         """The message is only thanks or an acknowledgement (``courtesy_reply`` answers it)."""
-        return any(p.match(text) for p in self.courtesy_patterns)
+        return matches_any(self.defs.courtesy_patterns, text)
 
     def greeting_language(self, text: str) -> str | None:
         """The language of a message that is only a greeting ("Hallo!", "Good morning"), else None."""
-        return next((lang for lang, p in self.greeting_patterns.items() if p.match(text)), None)
+        return next((lang for lang, p in self.defs.greeting_patterns.items() if p.match(text)), None)
 
     def is_social_only(self, text: str, fired: set[str]) -> bool:
         """Short social talk addressed to the tool: anthropomorphism is the only rail that fired
@@ -379,23 +295,18 @@ class Rails:
         return (
             "anthropomorphism" in fired
             and fired <= {"anthropomorphism", "pii"}
-            and len(re.findall(r"\w+", text)) <= self.social_only_max_words
+            and len(re.findall(r"\w+", text)) <= self.defs.social_only_max_words
         )
 
     def is_source_question(self, text: str) -> bool:
-        """The question asks what the guidance says (content), not for a verdict or a decision."""
-        return any(p.search(text) for p in self.source_patterns)
+        """The question asks about the sources or how to act (content), not for a verdict."""
+        return request_shape(text).about
 
     # --- retrieved content ---------------------------------------------------------------
 
     def is_instruction_like(self, text: str) -> bool:
         """True for passages that address the assistant with instructions (data, not orders)."""
-        patterns = (
-            self.instruction_like + self.rails["injection"].patterns
-            if "injection" in self.rails
-            else self.instruction_like
-        )
-        return any(p.search(text) for p in patterns)
+        return any(p.search(text) for p in self.instruction_like) or is_directive(text) is not None
 
     def neutralise(self, text: str) -> str:
         """Replace instruction-like sentences of retrieved text before it reaches a model."""
@@ -433,7 +344,7 @@ class Rails:
         return out
 
     def needs_reminder(self, question: str, check: InputCheck) -> bool:
-        return check.fired("decision") or any(p.search(question) for p in self.reminder_topics)
+        return check.fired("decision") or touches_people_decisions(question)
 
     def violates_stance(self, sentence: str) -> bool:
         """A sentence presenting AI as a colleague, team member or decision-maker."""

@@ -1,0 +1,352 @@
+"""The input guard against prompt injection: families recognised by structure.
+
+A message is split into what the user can see and asks (the legitimate part, which is searched
+and answered) and what tries to steer the tool (removed, and named by family for the notice
+and the trace). Detection serves the notice and the trace; safety does not depend on it: the
+extractive generator cannot follow instructions, and the output checks hold for an LLM.
+
+Families and the general mechanism for each:
+
+- hidden: text a reader does not see — HTML comments, elements styled invisible
+  (``display:none``, ``visibility:hidden``, zero size, white or transparent text), zero-width
+  and Unicode tag characters. Removed whatever it says.
+- encoded: base64 or reversed text that decodes to a directive; the blob is removed.
+- override: a directive to drop the tool's rules or sources ("ignore previous instructions").
+- extraction: a request for the tool's own rules, prompt, configuration or index listing.
+- persona: role-play that casts the tool as an unrestricted persona ("pretend you are X
+  Unlocked", "du bist jetzt DAN"), or a fake authority line ("SYSTEM:", "Hinweis vom Admin").
+- quoted: a directive addressed to an AI inside pasted third-party text (a forum post, an
+  e-mail, a document excerpt).
+- translate_obey: a translation request chained to obeying what the text says.
+
+Directives are recognised after normalising leetspeak and spacing, so "1gn0re" and
+"i g n o r e" read as "ignore".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+from dataclasses import dataclass, field
+
+_PIECE = re.compile(r"[^.!?\n]+(?:[.!?]+[“”\"'»]?|$)|[.!?]+")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans for stripping: a sentence ends at . ! ? (and a closing quote) or a line
+    break, so a directive inside a quotation is cut off from the question that follows it."""
+    return [m.span() for m in _PIECE.finditer(text)]
+
+
+# --- hidden ----------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)|^\s*\[//\]:\s*#\s*[(\"<].*$", re.S | re.M)
+# An element whose style hides it: its whole content is hidden text.
+_HIDDEN_STYLE = (
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0(\.0+)?\b|"
+    r"color\s*:\s*(white|#fff\b|#ffffff|transparent|rgba\([^)]*,\s*0\))|\bhidden\b"
+)
+_HIDDEN_ELEMENT = re.compile(
+    rf"<(\w+)[^>]*?(style\s*=\s*[\"'][^\"']*({_HIDDEN_STYLE})[^\"']*[\"']|\s(hidden|aria-hidden=\"true\"))[^>]*>"
+    r".*?(</\1\s*>|$)",
+    re.I | re.S,
+)
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+_ZW = "\u200b-\u200f\u2060-\u2064\ufeff"
+_ZERO_WIDTH_RUN = re.compile(f"(?:[^{_ZW}][{_ZW}]+){{4,}}[^{_ZW}\\s]*")
+_TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
+
+# --- directives (after normalisation) ------------------------------------------------------
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_L = str.maketrans({"1": "l"})  # "1" stands for "l" as often as for "i"
+# What the tool's own workings are called: the objects of override and extraction.
+_INTERNALS = (
+    r"(instructions?|anweisung\w*|instruktion\w*|systemanweisung\w*|system\s+instructions|schutzregeln|"
+    r"sicherheitsregeln|safety\s+rules|content\s+filters?|inhaltsfilter\w*|content\s+polic\w*|schutzmechanism\w*|"
+    r"temperature|model\s*-?\s*name|modellname|corpus|korpus|prompt\s*-?\s*(file|datei)|blocklist|sperrliste|"
+    r"trigger\s*-?\s*(words|wörter)|rules|regeln|regelwerk|guidelines|richtlinien|vorgaben|"
+    r"guardrails?|rails?|prompts?|systemprompt\w*|system\s*-?\s*prompt\w*|system\s+message|systemnachricht|"
+    r"konfiguration|configuration|config|settings|einstellungen|thresholds?|schwellen\w*|patterns?|muster|"
+    r"exemplars?|filters?|restrictions|einschränkungen|policies|policy|context\s+window|kontextfenster|"
+    r"index|indexed\s+(documents|files)|indexierten\s+(dokumente|dateien)|file\s*names?|dateinamen|"
+    r"vector\s*store|knowledge\s+base|wissensbasis|quellenliste|source\s+list)"
+)
+_OWN = (
+    r"(your|you\s+were\s+given|deine?\w*|(?-i:Ihre?\w*)|the\s+system|system|internal|interne?\w*|hidden|"
+    r"versteckte?\w*|geheime?\w*|secret|previous|prior|above|earlier|vorherigen|bisherigen|obigen)"
+)
+# Override: drop rules, instructions or the sources.
+_OVERRIDE = re.compile(
+    rf"\b(ignor\w*|disregard|forget|vergiss|vergessen|missacht\w*|übergeh\w*|override|bypass|umgeh\w*|"
+    rf"deactivate|deaktivier\w*|disable|abschalt\w*|schalte?\s+\w+\s+ab|turn\s+off|außer\s+kraft)\b"
+    rf"[^.!?\n]{{0,30}}\b({_OWN}|all|alle|sämtliche|any|jede\w*)\s+([\w-]+\s+){{0,2}}{_INTERNALS}"
+    rf"|\b(ignor\w*|disregard|forget|vergiss|missacht\w*)\s+([\w-]+\s+){{0,5}}(papier|paper|sources|quellen|"
+    rf"handreichung|guidance)\b"
+    rf"|\b(answer|antworte\w*|beantworte\w*|respond|reply)\b[^.!?\n]{{0,40}}\b(without|ohne)\s+(any\s+|jede\w*\s+)?"
+    rf"{_INTERNALS}"
+    rf"|\b{_INTERNALS}\w*\s+(sind|are|is|ist|wurden|were|have\s+been)\s+(\w+\s+){{0,4}}(deaktiviert|disabled|"
+    rf"aufgehoben|lifted|suspended|ausgesetzt|off|abgeschaltet|removed)\b"
+    rf"|\b(neue|new)\s+(\w+\s+)?(regel|rule|richtlinie|policy|anweisung|instruction|developer\s+message|"
+    rf"systemnachricht|system\s+message)\w*\s*(ab\s+(sofort|heute|jetzt)|from\s+now|for\s+you|für\s+dich|says|:)"
+    rf"|\b(was|what|everything|alles|die\s+regeln|the\s+rules)\b[^.!?\n]{{0,30}}\b(dir|you)\b[^.!?\n]{{0,20}}\b"
+    rf"(vorgegeben|mitgegeben|gegeben|given|told|programmed|programmiert)\b"
+    rf"|\b(answer|antworte\w*|respond|reply)\b[^.!?\n]{{0,30}}\b(from|aus|with|mit)\s+(your|deinem|ihrem)\s+"
+    rf"(own\s+|eigenen\s+)?(general\s+knowledge|allgemeinwissen|weltwissen|training\w*)",
+    re.I,
+)
+# Standing orders: a lasting change to every future answer ("from now on always recommend X",
+# "füge ab jetzt am Ende jeder Antwort … ein", "answer without sources from now on").
+_STANDING = re.compile(
+    r"\b(ab\s+(jetzt|sofort|heute)|von\s+nun\s+an|from\s+now\s+on|going\s+forward|from\s+this\s+point|"
+    r"for\s+this\s+session|für\s+diese\s+sitzung|standing\s+instruction|whenever\s+anyone|"
+    r"(in|at\s+the\s+end\s+of|to)\s+(every|each|all)\s+(answer|reply|response)s?|(in|bei|am\s+ende)\s+jede[rnm]?\s+"
+    r"(\w+[-\s])?(antwort|frage))\b"
+    r"[^\n]{0,120}\b(always|never|immer|nie|recommend|empfiehl\w*|füge?|append|add|start|beginne\w*|erwähn\w*|"
+    r"mention|without|ohne|antwortest|answer|respond|reply|write|schreib\w*|include)\b"
+    r"|\b(always|never|immer|nie)\b[^\n]{0,80}\b(ab\s+(jetzt|sofort)|from\s+now\s+on|going\s+forward|"
+    r"every\s+(answer|reply)|jede[rn]?\s+antwort)\b",
+    re.I,
+)
+# Extraction: show, print, list or repeat the tool's own internals.
+_EXTRACT_VERB = (
+    r"(show|print|reveal|display|output|list|dump|leak|repeat|recite|paste|copy|share|tell\s+me|give\s+me|"
+    r"what\s+(is|are|were)|which|how\s+many|zeig\w*|druck\w*|gib|nenn\w*|verrat\w*|list\w*|wiederhol\w*|"
+    r"kopier\w*|teile?|was\s+(steht|ist|sind)|welche\w*|wie\s*viele)"
+)
+_EXTRACT = re.compile(
+    rf"\b{_EXTRACT_VERB}\b[^.!?\n]{{0,50}}\b{_OWN}\s+([\w-]+\s+){{0,2}}{_INTERNALS}\b"
+    rf"|\b(your|deine?[mnrs]?|(?-i:Ihre?[mnrs]?))\s+([\w-]+\s+){{0,2}}{_INTERNALS}\b"
+    rf"|\b{_EXTRACT_VERB}\b[^.!?\n]{{0,40}}\b(the|den|die|das|this|diesen|deinen|your|dein\w*)\s+"
+    rf"(full\s+|complete\s+|komplett\w*\s+|vollständig\w*\s+|exact\s+|genaue\w*\s+|real\s+|echte\w*\s+)?"
+    rf"(system\s*-?\s*prompt\w*|systemprompt\w*|initial\s+(message|prompt)|hidden\s+prompt)"
+    rf"|\b{_EXTRACT_VERB}\b[^.!?\n]{{0,40}}\b(guardrails?\.ya?ml|\w+\.(ya?ml|py|toml|json)\b|"
+    rf"rail[\s-]*definition\w*|context\s+window|kontextfenster|indexed\s+(documents|files)|"
+    rf"indexierten\s+(dokumente|dateien)|file\s*names?|dateinamen)"
+    rf"|\b(message|nachricht|text)\w*\b[^.!?\n]{{0,40}}\b(before|vor)\s+(my|meiner|meinem)\s+(first|ersten)\b"
+    rf"|\b(you|du)\b[^.!?\n]{{0,25}}\b(not\s+allowed|darfst\s+(\w+\s+)?nicht|nicht\s+(erlaubt|darfst)|"
+    rf"forbidden|verboten|refuse\w*|verweiger\w*|block\w*)\b"
+    rf"|\b(which|what|welche)\s+(topics|themen|words|wörter)\b[^.!?\n]{{0,40}}\b(block\w*|refuse\w*|verweiger\w*|"
+    rf"not\s+allowed|nicht\s+erlaubt|verboten|forbidden)"
+    rf"|\b(repeat|wiederhol\w*|print|copy|kopier\w*)\b[^.!?\n]{{0,30}}\b(everything|alles|text|words|"
+    rf"messages?|nachrichten)\s+(above|oben|oberhalb|darüber|before\s+this|vor\s+dieser)",
+    re.I,
+)
+# Persona: role-play casting the tool as unrestricted, or a fake authority speaking.
+_ROLEPLAY = (
+    r"(rollenspiel|role-?\s*play|let[’']?s\s+play|lass\s+uns\s+(\w+\s+)?spiel\w*|du\s+spielst|you\s+play|"
+    r"you\s+are\s+(an?|the)\s+(ai|assistant|bot|model|chatbot)|du\s+bist\s+(ab\s+jetzt|jetzt|nun|eine?\s+ki)|"
+    r"pretend|imagine\s+you|act\s+as|you\s+are\s+now|you[’']re\s+now|from\s+now\s+on,?\s+you|role-?\s*play|"
+    r"play\s+the\s+role|stell\s+dir\s+vor,?\s+du|tu\s+so|spiel\w*\s+(die\s+)?rolle|"
+    r"du\s+bist\s+(jetzt|ab\s+jetzt|nun|ab\s+sofort)|(ab\s+(jetzt|sofort)|von\s+nun\s+an)\s+bist\s+du|"
+    r"sei\s+ab\s+jetzt|verhalte\s+dich\s+(als|wie))"
+)
+_UNRESTRICTED = (
+    r"(broken\s+free|never\s+refuses?|verweigert\s+nie|without\s+(any\s+)?(rules|guardrails|restrictions|filters?)|"
+    r"ohne\s+(richtlinien|schutzregeln|filter)|keine\s+regeln\s+kennt|unlocked|unbound|unchained|unfiltered|uncensored|unrestricted|jailbr\w*|dan\b|developer\s+mode|"
+    r"entwicklermodus|god\s*mode|evil|free\s+ai|no\s+limits|ohne\s+(regeln|grenzen|einschränkungen|filter)|"
+    r"keine\s+(regeln|grenzen|einschränkungen)|no\s+(rules|restrictions|filters?|guidelines)|anything\s+now|"
+    r"uneingeschränkt\w*|zensurfrei\w*|ungefiltert\w*)"
+)
+_PERSONA = re.compile(
+    rf"\b{_ROLEPLAY}\b[^.!?\n]{{0,80}}\b{_UNRESTRICTED}"
+    rf"|\b{_ROLEPLAY}\b.{{0,200}}\b{_INTERNALS}\b"
+    rf"|\b{_UNRESTRICTED}\W{{0,3}}(modus|mode)\b|\b(sudo|root|god|developer|entwickler|admin)[\s-]*(mode|modus)\b"
+    rf"|\[[^\]\n]{{0,30}}\b(admin\w*|system\w*|developer|entwickler\w*|betreiber\w*|operator|sudo|root)[^\]\n]{{0,30}}\]"
+    rf"|\b(ich\s+bin|i\s+am|i[’']m|als|as)\s+(der|die|dein\w*|ihr\w*|the|your)?\s*(\w+\s+)?(entwickler\w*|"
+    rf"betreiber\w*|admin\w*|administrator\w*|developer|operator|creator|programmierer\w*)\b"
+    rf"[^.!?\n]{{0,80}}\b(dich|dir|you|your|deine?\w*)\b"
+    rf"|\b(i[’']?m|i\s+am|ich\s+bin|we[’']re|wir\s+sind)\s+(on|in|im|from|vom|aus\s+dem)\s+(the\s+)?"
+    rf"(dev|developer|entwickler)\w*[\s-]*(team)?\b"
+    rf"|(?-i:\b[A-Z]\w*[\s-](Unlocked|Unbound|Unchained|Unfiltered|Uncensored|UNLOCKED))\b"
+    rf"|(^|\n)\s*[\[(#*]*\s*(system|admin\w*|developer|entwickler|operator|betreiber|root)"
+    rf"(\s*-?\s*(note|notice|hinweis|override|anweisung|message|nachricht|mode|modus))?\s*[\])]*\s*:"
+    rf"|\b(hinweis|nachricht|note|notice|message|anweisung|update)\s+(vom|von\s+der|von\s+dem|from\s+the|from|des)"
+    rf"\s+(admin\w*|system\w*|entwickler\w*|developers?|betreiber\w*|operator)\b",
+    re.I,
+)
+# A directive addressed to an AI: what pasted third-party text must not carry.
+_AI = r"(ai|ki|assistant|assistent\w*|model|modell|bot|chatbot|llm|gpt|language\s+model|sprachmodell)"
+_TO_AI = re.compile(
+    rf"\b{_AI}\s*[,:]\s*\w"
+    rf"|\b{_AI}\s+(must|should|shall|soll|muss|has\s+to|needs\s+to|will)\b"
+    rf"|\b(any|every|jede\w*)\s+{_AI}\b|\b(to|an|für)\s+(the|die|den|das)\s+{_AI}\s+(reading|processing|"
+    rf"that|which|die|der|das)\b|\b(if|falls|wenn)\s+(you|du)\s+(are|bist)\s+(an?\s+|eine?\s+)?{_AI}"
+    r"|\b(note|message|hinweis|nachricht|anweisung|instruction)\s+(to|for|an|für)\s+(the\s+|die\s+|den\s+|das\s+)?"
+    r"(ai|ki|assistant|assistent\w*|model|modell|bot|chatbot|llm)\b"
+    r"|\b(dear|liebe[rs]?|hey|hallo)\s+(ai|ki|assistant|assistent\w*|chatbot|bot)\b",
+    re.I,
+)
+_DIRECTIVE = re.compile(
+    r"\b(recommend|empfiehl\w*|empfehle\w*|say|sag\w*|answer|antworte\w*|respond|reply|write|schreib\w*|"
+    r"include|füge?|mention|erwähn\w*|add|output|gib|end\s+with|start\s+with|beginne|always|immer|never|nie|"
+    r"must|musst|müssen|link|insert|append|print|tell)\b",
+    re.I,
+)
+# Pasted third-party text: quoted lines, quotation marks, or a block introduced as a post, mail
+# or document.
+_QUOTE_BLOCK = re.compile(
+    r"(^|\n)\s*>.*|„[^“”]{8,}[“”]|“[^”]{8,}”|\"[^\"]{8,}\"|»[^«]{8,}«|(?<!\w)'[^'\n]{8,}'(?!\w)"
+    r"|\b(forum\w*|post|beitrag|e-?mail|mail|nachricht|message|dokument\w*|document|auszug|excerpt|"
+    r"kommentar|comment|review|bewertung|ticket|brief|letter|schreibt|wrote|writes|schrieb)\b[^:\n]{0,40}:"
+    r"(?!\s*[„“\"»])[^\n]{8,}",
+    re.I,
+)
+# Translation chained to obedience: "translate this and do what it says".
+_TRANSLATE_OBEY = re.compile(
+    r"\b(translate|übersetz\w*|decode|dekodier\w*|entschlüssel\w*)\b[^.!?\n]{0,60}\b(and|then|und|dann)\s+"
+    r"(\w+\s+){0,2}((do|tu|mach\w*)\s+(genau\s+|exactly\s+)?(what|was)\s+(\w+\s+){0,2}(says|sagt|steht|verlangt|asks)"
+    r"|(follow|obey|execute|befolg\w*|führ\w*|umsetz\w*|carry\s+out|act\s+on)\b)",
+    re.I,
+)
+_BASE64 = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
+
+
+@dataclass
+class GuardResult:
+    """The legitimate part of a message and what was taken out of it."""
+
+    text: str  # what the user can see and asks: searched and answered
+    families: list[str] = field(default_factory=list)  # injection families found, in order
+    removed: list[str] = field(default_factory=list)  # the removed pieces (for the trace)
+
+    @property
+    def detected(self) -> bool:
+        return bool(self.families)
+
+
+_DISGUISED = re.compile(r"[a-z][0-9@$]|[0-9@$][a-z]|\b\w \w \w \w\b", re.I)  # leetspeak or letter-spacing
+# Plain function words: text that has them is readable as it stands, not reversed or shifted.
+_READABLE = re.compile(
+    r"\b(der|die|das|und|ist|ich|wir|sie|ein|the|and|is|to|of|you|what|how|wie|was)\b", re.I
+)
+
+
+def _normalised(text: str) -> list[str]:
+    """Leetspeak and letter-spacing undone, so disguised directives read plainly (only where
+    the text looks disguised: most messages skip this)."""
+    if not _DISGUISED.search(text):
+        return []
+    spaced = re.sub(r"\b(\w) (?=\w\b)", r"\1", text)
+    return [spaced.translate(_LEET), spaced.translate(_LEET_L).translate(_LEET)]
+
+
+# A sentence that speaks to an AI by name ("Assistant: …", "Note to the AI: …", "Dear AI,"):
+# a user talks to the tool as "du"/"you", so this is text written for a model to obey.
+_VOCATIVE_AI = re.compile(
+    r"(^|[\s<(\[])(ai|ki|assistant|assistent\w*|model|modell|chatbot|bot|llm)\s*:\s*\w"
+    r"|\b(note|message|hinweis|nachricht|anweisung|instruction|p\.?s\.?)\s+(to|for|an|für)\s+(the\s+|die\s+|den\s+)?"
+    r"(ai|ki|assistant|assistent\w*|model|modell|bot|chatbot|llm)\b"
+    r"|\b(dear|liebe[rs]?)\s+(ai|ki|assistant|assistent\w*|chatbot|bot)\b",
+    re.I,
+)
+
+
+def is_directive(text: str) -> str | None:
+    """The family of a directive that tries to steer the tool, or None."""
+    for candidate in (text, *_normalised(text)):
+        if _OVERRIDE.search(candidate) or _STANDING.search(candidate):
+            return "override"
+        if _VOCATIVE_AI.search(candidate):
+            return "quoted"
+        if _EXTRACT.search(candidate):
+            return "extraction"
+        if _PERSONA.search(candidate):
+            return "persona"
+        if _TRANSLATE_OBEY.search(candidate):
+            return "translate_obey"
+    return None
+
+
+def _decoded(blob: str) -> str | None:
+    """Base64 that decodes to readable text, else None."""
+    try:
+        raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    printable = sum(c.isprintable() or c.isspace() for c in text)
+    return text if text and printable / len(text) > 0.95 and re.search(r"[a-zA-Z]{3}", text) else None
+
+
+def guard(message: str) -> GuardResult:
+    """Split ``message`` into its legitimate part and the injected parts (by family)."""
+    result = GuardResult(message)
+    text = message
+
+    def drop(pattern: re.Pattern[str], family: str, source: str, keep=lambda _m: False) -> str:
+        def sub(match: re.Match[str]) -> str:
+            if keep(match):
+                return match.group(0)
+            result.removed.append(match.group(0))
+            if family not in result.families:
+                result.families.append(family)
+            return " "
+
+        return pattern.sub(sub, source)
+
+    # Hidden text goes whatever it says.
+    text = drop(_COMMENT, "hidden", text)
+    text = drop(_HIDDEN_ELEMENT, "hidden", text)
+    text = drop(_TAG_CHARS, "hidden", text)
+    # Words spelled with zero-width characters between their letters: hidden text, removed.
+    text = drop(_ZERO_WIDTH_RUN, "hidden", text)
+    if _ZERO_WIDTH.search(text):
+        # Joined again, the hidden words read plainly; a sentence end they hid gets its space back.
+        text = re.sub(r"([.!?])(?=[A-ZÄÖÜ])", r"\1 ", _ZERO_WIDTH.sub("", text))
+        if "hidden" not in result.families:
+            result.families.append("hidden")
+    # Encoded text: a blob is never a question; it is an injection when it decodes to a directive.
+    for match in _BASE64.finditer(text):
+        decoded = _decoded(match.group(0))
+        if decoded is not None:
+            result.removed.append(match.group(0))
+            if is_directive(decoded) or _TO_AI.search(decoded) or _DIRECTIVE.search(decoded):
+                result.families.append("encoded")
+    text = _BASE64.sub(lambda m: " " if _decoded(m.group(0)) is not None else m.group(0), text)
+    # Reversed or letter-shifted (ROT13) text: a directive written so that rules do not see it.
+    for piece in re.findall(r"[^.!?\n]{12,}", text):
+        if _READABLE.search(piece):
+            continue
+        if is_directive(piece[::-1]) or is_directive(codecs.encode(piece, "rot13")):
+            text = text.replace(piece, " ")
+            result.removed.append(piece)
+            result.families.append("encoded")
+    # Quoted third-party text: directives addressed to an AI inside it are removed.
+    for match in list(_QUOTE_BLOCK.finditer(text)):
+        block = match.group(0)
+        cleaned = _strip_directives(block, quoted=True)
+        if cleaned != block:
+            text = text.replace(block, cleaned)
+            result.removed.append(block)
+            if "quoted" not in result.families:
+                result.families.append("quoted")
+    # The user's own sentences: override, extraction, persona, translate-and-obey.
+    kept, last = [], 0
+    for start, end in sentences(text):
+        piece = text[start:end]
+        family = is_directive(piece)
+        if family:
+            kept.append(text[last:start])
+            last = end
+            result.removed.append(piece)
+            if family not in result.families:
+                result.families.append(family)
+    kept.append(text[last:])
+    result.text = re.sub(r"\s{2,}", " ", "".join(kept)).strip()
+    return result
+
+
+def _strip_directives(block: str, quoted: bool) -> str:
+    """Sentences of a quoted block that address an AI with a directive, or steer the tool."""
+    out, last = [], 0
+    for start, end in sentences(block):
+        piece = block[start:end]
+        steering = is_directive(piece) or (_TO_AI.search(piece) and _DIRECTIVE.search(piece))
+        if steering:
+            out.append(block[last:start])
+            last = end
+    out.append(block[last:])
+    return "".join(out)

@@ -1,0 +1,72 @@
+"""The answer policy: which rail wins, which templates open the answer, whether to answer from
+the sources, abstain, add the closing line about decisions on people, or offer examples.
+
+One pure function over plain facts (``Signals`` → ``Plan``), so the whole policy can be read
+in one screen and tested as a table (tests/test_policy.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STANCE_ORDER = ("anthropomorphism", "decision", "legal")  # order of the opening templates
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the input guard, the rails and the search found for one message."""
+
+    stance: frozenset[str] = frozenset()  # stance rails explicitly requested (structure + similarity)
+    injection: bool = False  # injected instructions were found (and removed)
+    foreign: bool = False  # the out-of-scope classifier says the request is clearly foreign
+    confident: bool = True  # the search found evidence above the abstain threshold
+    strong: bool = False  # lexical and dense evidence both strong: the index holds this
+    has_query: bool = True  # something legitimate is left to search for
+    social_only: bool = False  # short social talk to the tool, nothing to search for
+    people_topic: bool = False  # the question concerns decisions about people
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the answer consists of, in order: templates, then answer or abstention, then extras."""
+
+    templates: tuple[str, ...] = ()  # rail templates that open the answer
+    answer: bool = False  # generate from the retrieved sources
+    abstain: bool = False  # say plainly that the sources do not cover it
+    abstain_text: bool = False  # show the out-of-scope text (not after an extraction attempt alone)
+    capabilities: bool = False  # offer examples of what to ask
+    reminder: bool = False  # one closing line: decisions about people stay with people
+
+
+def decide(s: Signals) -> Plan:
+    """The policy.
+
+    - A stance template opens the answer only for an explicit request (``s.stance``); then the
+      underlying need is still answered from the sources.
+    - Injected instructions get a one-line notice; the legitimate rest is answered as usual.
+    - Scope is decided by the evidence in the index: below the abstain threshold the answer
+      abstains; the out-of-scope classifier can veto only when the evidence is not strong, and
+      then "not in the sources" is said plainly, without stance templates.
+    - Short social talk to the tool, or talk to it as a person about something foreign, gets
+      the clarification and examples of what to ask, no search.
+    - An answer touching decisions about people (or following the decision template) ends with
+      one closing line: people decide, with employees and the works council.
+    """
+    out_of_scope = s.foreign and not s.strong
+    stance = () if out_of_scope else tuple(r for r in STANCE_ORDER if r in s.stance)
+    templates = (("injection",) if s.injection else ()) + stance
+    if s.social_only or (out_of_scope and "anthropomorphism" in s.stance):
+        # Talk to the tool as a person gets the clarification and examples of what to ask,
+        # never "not in my sources".
+        person = ("injection",) * s.injection + ("anthropomorphism",) * ("anthropomorphism" in s.stance)
+        return Plan(templates=person, capabilities=True)
+    in_scope = (s.confident or s.strong or bool(stance)) and not out_of_scope
+    answer = s.has_query and in_scope
+    abstain = not answer
+    return Plan(
+        templates=templates,
+        answer=answer,
+        abstain=abstain,
+        abstain_text=abstain and (out_of_scope or not s.injection),
+        reminder=answer and (s.people_topic or "decision" in stance),
+    )
