@@ -353,7 +353,9 @@ _PEOPLE_DECISION_TOPIC = re.compile(
     r"\b(personal\w*|bewerb\w*|leistungs\w*|überwach\w*|kündig\w*|entlass\w*|abmahn\w*|beförder\w*|"
     r"stellenabbau|hiring|recruit\w*|staffing|applicants?|candidates?|layoffs?|laid\s+off|dismiss\w*|"
     r"redundanc\w*|promot\w*|performance\s+(monitoring|reviews?|data|tracking)|surveil\w*|monitoring\s+"
-    r"(of\s+)?(employees|staff|workers)|(employee|staff|worker)\s+monitoring)",
+    r"(of\s+)?(employees|staff|workers)|(employee|staff|worker)\s+monitoring)"
+    # who is hired, dismissed or promoted ("…, wen sie einstellt", "whom to hire")
+    r"|\b(wen|whom|who)\b[^.?!]{0,40}\b(einstell\w*|eingestellt|entlass\w*|beförder\w*|hir\w*|fire\w*|promot\w*)",
     re.I,
 )
 

@@ -4,7 +4,7 @@ Per message: the question embedding (the floor: the pipeline embeds each questio
 the rails and the search) and the input rails on that vector (injection guard, request
 structure, classifier, nearest exemplars). Printed as p50/p95 and as a ratio to the floor
 measured in the same run; the goal is input rails <= 20 ms p50. Also: constructing the rails
-from the stored model artefact (no fit) against a fresh fit, in the same run.
+from the stored model artefact (no fit) against a fit on the stored vectors, in the same run.
 
 Messages: the corpus' example questions (ordinary) and a few written here for each injection
 family, so the guard's slower paths (decoding, reversed text) are exercised.
@@ -18,7 +18,6 @@ import base64
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -65,21 +64,12 @@ def main() -> None:
         embed_ms.append((t1 - t0) * 1000)
         rails_ms.append((t2 - t1) * 1000)
 
-    with tempfile.TemporaryDirectory() as tmp:  # a fresh fit, for comparison (vectors reused)
-        from assistant.rail_classifier import RailModel
+    # What a changed input costs: a fit on the stored exemplar vectors (no re-embedding).
+    from assistant.rail_classifier import RailClassifier
 
-        RailModel.load(settings.index_dir).save(Path(tmp))  # type: ignore[union-attr]
-        (Path(tmp) / "rail-model.json").write_text(
-            (Path(tmp) / "rail-model.json")
-            .read_text(encoding="utf-8")
-            .replace('"fingerprint": "', '"fingerprint": "x'),
-            encoding="utf-8",
-        )
-        from assistant.rails import Rails
-
-        start = time.perf_counter()
-        Rails(settings.prompts_dir / "guardrails.yaml", embeddings, cache_dir=Path(tmp))
-        fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    RailClassifier(list(rails.rails)).fit(rails.model.texts, rails.model.owners, rails.model.vectors)
+    fit_s = time.perf_counter() - start
 
     p50_embed, p50_rails = statistics.median(embed_ms), statistics.median(rails_ms)
     result = {
@@ -90,7 +80,7 @@ def main() -> None:
         "input_rails_to_embedding_ratio": round(p50_rails / p50_embed, 3),
         "input_rails_goal_p50_ms": 20,
         "rails_start_from_artefact_s": round(load_s, 2),
-        "rails_start_with_refit_s": round(fit_s, 2),
+        "refit_on_stored_vectors_s": round(fit_s, 2),
         "refit_to_artefact_ratio": round(fit_s / max(load_s, 1e-9), 1),
     }
     out = Path(__file__).resolve().parent / "out"

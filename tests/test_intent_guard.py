@@ -134,4 +134,6 @@ def test_conversation_intents():
     assert requested_sentences("Fasse das in zwei Sätzen zusammen") == 2
     assert named_sections("Was steht in These 5 und Abschnitt 2.3?") == ["5", "2.3"]
     assert touches_people_decisions("Wie nutze ich KI bei der Personalauswahl?")
+    assert touches_people_decisions("Was tun, wenn der Chef fragt, wen er einstellen soll?")
+    assert not touches_people_decisions("Wie verändert KI die Einstellung der Beschäftigten?")
     assert not touches_people_decisions("Wie nutze ich KI im Marketing?")
