@@ -254,7 +254,9 @@ class Assistant:
             foreign="out_of_scope" in names and not shape.sources,
             confident=top >= self.settings.abstain_threshold,
             strong=top >= self.settings.abstain_threshold + self.settings.scope_strong_margin
-            and retrieval.coverage >= self.settings.scope_strong_coverage
+            # the question's words are indexed, or the best match is the user's own document
+            # (the out-of-scope classifier knows only the paper's topics)
+            and (retrieval.coverage >= self.settings.scope_strong_coverage or _user_document_leads(retrieval))
             and not (shape.task and not shape.sources),  # a text to produce on other material
             has_query=bool(query.strip()),
             social_only=standalone and self.rails.is_social_only(check.question, names),
@@ -438,6 +440,11 @@ class Assistant:
             record["generation"] = answer.generation
         with contextlib.suppress(OSError):  # tracing must never break answering
             self.trace.write(record)
+
+
+def _user_document_leads(retrieval: RetrievalResult) -> bool:
+    """The best-matching section comes from a document the users added to the index."""
+    return bool(retrieval.sections) and "user" in retrieval.sections[0].kinds
 
 
 def _renumber(sentences: list[AnswerSentence], citations: list[Citation]):

