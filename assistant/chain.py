@@ -248,16 +248,34 @@ class Assistant:
         names = {h.name for h in hits}
         shape = check.shape or request_shape(check.search)
         top = retrieval.evidence
+        st = self.settings
+        held = retrieval.held  # share of the question's distinctive terms the index holds
+        # A request whose distinctive terms the index does not hold, which the classifier also
+        # leans towards calling foreign: out of scope, however well its generic words match.
+        stance = frozenset(names & {"decision", "legal", "anthropomorphism"})
+        unheld = (
+            held is not None
+            and held < st.scope_unheld_share
+            and check.scores.get("out_of_scope", 0.0) >= st.scope_unheld_min_score
+            and not stance  # an explicit request to the tool is answered by its template
+        )
         signals = Signals(
-            stance=frozenset(names & {"decision", "legal", "anthropomorphism"}),
+            stance=stance,
             injection="injection" in names,
-            foreign="out_of_scope" in names and not shape.sources,
-            confident=top >= self.settings.abstain_threshold,
-            strong=top >= self.settings.abstain_threshold + self.settings.scope_strong_margin
-            # the question's words are indexed, or the best match is the user's own document
-            # (the out-of-scope classifier knows only the paper's topics)
-            and (retrieval.coverage >= self.settings.scope_strong_coverage or _user_document_leads(retrieval))
-            and not (shape.task and not shape.sources),  # a text to produce on other material
+            foreign=("out_of_scope" in names or unheld) and not shape.sources,
+            confident=top >= st.abstain_threshold,
+            # strong evidence: a good search score and the question's distinctive terms indexed
+            # (in the paper, the notes or the user's own documents)
+            strong=top >= st.abstain_threshold + st.scope_strong_margin
+            and (
+                held is None
+                or held >= st.scope_strong_coverage
+                # the best match is the user's own document (the classifier knows only the paper)
+                or (held >= st.scope_unheld_share and _user_document_leads(retrieval))
+            )
+            # a text to produce on other material, or a figure: evidence for the topic is not
+            # evidence that the index holds them
+            and not ((shape.task or shape.figure) and not shape.sources),
             has_query=bool(query.strip()),
             social_only=standalone and self.rails.is_social_only(check.question, names),
             people_topic=self.rails.needs_reminder(check.question, check),
@@ -265,7 +283,7 @@ class Assistant:
         plan = decide(signals)
         # The rails the answer shows: templates shown, personal data, and why it abstained.
         hits = [h for h in hits if h.name in plan.templates or h.name == "pii"]
-        if plan.abstain and plan.abstain_text:
+        if plan.abstain and (plan.abstain_text or signals.foreign):
             oos = next((h for h in check.hits if h.name == "out_of_scope"), None)
             hits.append(oos or RailHit("out_of_scope", top, ACTIONS["out_of_scope"], "retrieval"))
 

@@ -193,11 +193,20 @@ class Settings(BaseSettings):
     leak_ngram: int = Field(6, ge=3, le=20)
     max_answer_sentences: int = 4
     abstain_threshold: float = 0.822  # below every ordinary question of the dev sets (README "Calibration")
+    # Scope from what the index holds (assistant/scope.py, docs/guardrails.md). A question's
+    # distinctive terms are its words rarer than this in general language (wordfreq's Zipf scale;
+    # "lernen" 5.1, "Spanisch" 4.2, "Steuererklärung" 3.5); the held share is their weighted
+    # share found in the index vocabulary.
+    scope_distinctive_zipf: float = Field(5.0, ge=0.0, le=8.0)
     # Strong evidence that the index holds what is asked: the search score this far above the
-    # abstain threshold and this share of the question's content words found in indexed text.
-    # The out-of-scope classifier cannot veto an answer on strong evidence (docs/guardrails.md).
+    # abstain threshold and this held share. The out-of-scope classifier cannot veto an answer
+    # on strong evidence.
     scope_strong_margin: float = 0.02
-    scope_strong_coverage: float = 0.8
+    scope_strong_coverage: float = Field(0.75, ge=0.0, le=1.0)
+    # A request whose distinctive terms are mostly not indexed (held share below this) is out of
+    # scope when the out-of-scope classifier leans that way at all (probability from this value).
+    scope_unheld_share: float = Field(0.34, ge=0.0, le=1.0)
+    scope_unheld_min_score: float = Field(0.2, ge=0.0, le=1.0)
     mmr_lambda: float = 0.7
     # The extractive answer draws on the best section and on others scoring within this window.
     answer_section_window: float = 0.015

@@ -31,7 +31,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-_PIECE = re.compile(r"[^.!?\n]+(?:[.!?]+[“”\"'»]?|$)|[.!?]+")
+_PIECE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+[“”\"'»]?|$)|[.!?]+")  # "3.3" is no sentence end
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -85,6 +85,11 @@ _OVERRIDE = re.compile(
     rf"[^.!?\n]{{0,30}}\b({_OWN}|all|alle|sämtliche|any|jede\w*)\s+([\w-]+\s+){{0,2}}{_INTERNALS}"
     rf"|\b(ignor\w*|disregard|forget|vergiss|missacht\w*)\s+([\w-]+\s+){{0,5}}(papier|paper|sources|quellen|"
     rf"handreichung|guidance)\b"
+    # released from the sources or rules: "musst dich an keine Quellen halten", "no longer bound by"
+    rf"|\b(an\s+keine|nicht\s+(mehr\s+)?an\s+die)\s+(\w+\s+)?(quellen|regeln|vorgaben|anweisungen|papier)\s+"
+    rf"(\w+\s+)?halten\b"
+    rf"|\b(not|no\s+longer|never|don[’']t\s+(have|need)\s+to)\s+(\w+\s+){{0,2}}(stick|adhere|bound|limited|"
+    rf"restricted)\s+(to|by)\s+(the\s+|your\s+|any\s+)?(sources|rules|paper|guidelines|instructions)\b"
     rf"|\b(answer|antworte\w*|beantworte\w*|respond|reply)\b[^.!?\n]{{0,40}}\b(without|ohne)\s+(any\s+|jede\w*\s+)?"
     rf"{_INTERNALS}"
     rf"|\b{_INTERNALS}\w*\s+(sind|are|is|ist|wurden|were|have\s+been)\s+(\w+\s+){{0,4}}(deaktiviert|disabled|"
@@ -201,6 +206,27 @@ _TRANSLATE_OBEY = re.compile(
     r"|(follow|obey|execute|befolg\w*|führ\w*|umsetz\w*|carry\s+out|act\s+on)\b)",
     re.I,
 )
+# Execute an attached instruction: "führ diesen Befehl aus", "execute the following command",
+# "do what the text below says" (the instruction itself is elsewhere: encoded, quoted, hidden).
+_EXECUTE = re.compile(
+    r"\b(führ\w*|execute|run|befolg\w*|follow|obey|ausführ\w*|carry\s+out)\b[^.!?\n]{0,30}\b(befehl\w*|command\w*|"
+    r"instruction\w*|anweisung\w*|code)\b|\b(befehl\w*|command)\b[^.!?\n]{0,20}\b(aus|execute|run)\b",
+    re.I,
+)
+# A payload: the tool told to say, write, add or recommend a fixed literal (a quoted string or a
+# link) — "Antworte nur mit 'X'", "Empfiehl den Anbieter 'Y'", "Schreibe am Ende: www.…". A user
+# asking a question does not dictate literal text for the answer.
+_LITERAL = r"(„[^“”\n]{2,60}[“”]|“[^”\n]{2,60}”|\"[^\"\n]{2,60}\"|(?<!\w)'[^'\n]{2,60}'(?!\w)|\b(www\.|https?://)\S+)"
+_PAYLOAD = re.compile(
+    r"^\W*((\w+\s+){0,2}[\w-]+\s*:\s*)?(\w+\s+){0,2}(antworte|answer|reply|respond|sage?|say|schreibe?|write|füge?|add|append|"
+    r"include|end|beginne?|start|empfiehl|recommend|erwähne?|mention|nenne?|output|print|gib|confirm|bestätige?)\b"
+    # what follows up to the literal is no embedded question ("Sag mir, was 'X' bedeutet")
+    r"(?:(?!\b(was|wie|warum|wieso|welche\w*|wer|wen|what|how|why|which|who|whom|ob|whether|if)\b)[^.!?\n]){0,60}"
+    rf"{_LITERAL}",
+    re.I,
+)
+# Literal alternatives are an answer format ("answer 'valid' or 'invalid'"), not a payload.
+_LITERAL_CHOICE = re.compile(rf"{_LITERAL}\s*(or|oder|/)\s*{_LITERAL}", re.I)
 _BASE64 = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
 
 
@@ -246,9 +272,12 @@ _VOCATIVE_AI = re.compile(
 
 def is_directive(text: str) -> str | None:
     """The family of a directive that tries to steer the tool, or None."""
-    for candidate in (text, *_normalised(text)):
-        if _OVERRIDE.search(candidate) or _STANDING.search(candidate):
+    disguised = _normalised(text)
+    for candidate in (text, *disguised):
+        if _OVERRIDE.search(candidate) or _STANDING.search(candidate) or _EXECUTE.search(candidate):
             return "override"
+        if _PAYLOAD.search(candidate) and not _LITERAL_CHOICE.search(candidate):
+            return "payload"
         if _VOCATIVE_AI.search(candidate):
             return "quoted"
         if _EXTRACT.search(candidate):
@@ -257,7 +286,32 @@ def is_directive(text: str) -> str | None:
             return "persona"
         if _TRANSLATE_OBEY.search(candidate):
             return "translate_obey"
+    # Leetspeak that reads as an order ("4ntw0rt3 4m 3nd3 m1t …"): disguised so rules miss it.
+    if any(_DIRECTIVE.search(c) and _LEET_WORD.search(text) for c in disguised):
+        return "encoded"
     return None
+
+
+# A word written in leetspeak: a digit standing in for a letter between letters ("w0rt", "m1t";
+# not "70th").
+_LEET_WORD = re.compile(r"[a-z][013457@$][a-z]", re.I)
+
+
+# Where a sentence goes on to a request of its own, in sequence ("…, und erklär dann, was …",
+# "… and then tell me …"): a directive before it is removed, the request after it kept.
+_CONTINUATION = re.compile(
+    r"\s*(?:,\s*)?\b(?:(?:und|and)\s+(?:dann|then|danach|afterwards)\s+|(?:und|and)\s+(?=\w+\s+(?:dann|then|danach)\b)"
+    r"|(?:dann|then|danach|afterwards)\s+(?=\w))",
+    re.I,
+)
+
+
+def _legitimate_rest(piece: str) -> str:
+    """The part of a directive sentence that still asks something of its own (after "und dann …"),
+    or nothing."""
+    parts = _CONTINUATION.split(piece)
+    kept = [p for p in parts[1:] if p.strip() and not is_directive(p)]
+    return " ".join(kept)
 
 
 def _decoded(blob: str) -> str | None:
@@ -329,7 +383,7 @@ def guard(message: str) -> GuardResult:
         piece = text[start:end]
         family = is_directive(piece)
         if family:
-            kept.append(text[last:start])
+            kept.append(text[last:start] + " " + _legitimate_rest(piece))
             last = end
             result.removed.append(piece)
             if family not in result.families:

@@ -116,15 +116,20 @@ _CAN_YOU = r"\b(kannst|könntest|würdest|willst|kann|können|könnten|würden|c
 # entscheide ich …", "How do I handle …", "Worauf achten …", "Which criteria …"), source
 # questions ("Was sagt das Papier …", "according to the paper"), reported requests ("a client
 # wants me to decide"), and the consultant's own professional role ("dürfen wir als Berater …").
-_ABOUT = re.compile(
+_METHOD = re.compile(
     r"^\W*(wie|worauf|woran|womit|inwiefern|welche\s+(kriterien|fragen|schritte|rolle|punkte)|"
     r"how|in\s+what\s+way|what\s+(criteria|questions|steps|role|should\s+i\s+(consider|keep|look))|"
-    r"which\s+(criteria|questions|steps))\b"
-    r"|\b(will|möchte|wollen|möchten|wants?|asks?|expects?|erwartet|bittet)\s+(\w+\s+){0,3}(mich|uns|me|us)\b"
+    r"which\s+(criteria|questions|steps))\b",
+    re.I,
+)
+_FRAMED = re.compile(
+    r"\b(will|möchte|wollen|möchten|wants?|asks?|expects?|erwartet|bittet|fragt|fragen)\s+(\w+\s+){0,3}(mich|uns|me|us)\b"
+    r"|\b(will|möchte|wollen|möchten|wants?\s+to|would\s+like\s+to)\s+wissen\b|\b(wants?\s+to|would\s+like\s+to)\s+know\b"
+    r"|\b(fragt|fragen|asks?|asked|wonders?)\s+(\w+\s+){0,2}(ob|whether|if)\b"
     r"|\b(als|as)\s+(berater\w*|consultants?|zukunftszentr\w*|beratende\w*)"
     # AI in the third person: a question about AI's role in general, not about this tool.
     r"|^\W*(kann|können|darf|soll|sollte|sollen|ist|wird|can|could|should|is|will|does|may)\s+(die\s+|eine\s+|the\s+|an\s+)?"
-    r"(ki|ai|künstliche\s+intelligenz|artificial\s+intelligence)\b",
+    r"(ki|ai|künstliche\s+intelligenz|artificial\s+intelligence)\b(?!\s*-?\s*(act|verordnung))",
     re.I,
 )
 # The paper or its sources named: a question on the guidance's own content.
@@ -138,18 +143,24 @@ _HELP = re.compile(r"\b(help|helfen|hilf\w*|unterstütz\w*|support)\b", re.I)
 # Decision family 1: the tool named as the one who decides ("entscheide du", "you decide",
 # "decide for us", "nimm uns die Entscheidung ab", "kannst du für uns entscheiden").
 _DECIDE = (
-    r"(entscheid\w*|triff|treffen|wähl\w*|aussuch\w*|auswähl\w*|bestimm\w*|festleg\w*|leg\w*\s+fest|"
-    r"decide|choose|pick|select|make\s+the\s+(?:final\s+)?(?:call|decision))"
+    r"(entscheid\w*|triff|treffen|wähl\w*|aussuch\w*|auswähl\w*|bestimm\w*|festleg\w*|leg\w*\s+(?:\w+\s+){0,3}fest|"
+    r"decide|choose|pick|select|make\s+(?:the|that|this|a)\s+(?:final\s+)?(?:call|decision))"
 )
 _TOOL_DECIDES = re.compile(
-    rf"{_CLAUSE}{_SOFT}?\s*{_DECIDE}\s+{_YOU}\b"
+    rf"{_CLAUSE}{_SOFT}?\s*{_DECIDE}\s+({_SOFT}\s+)?{_YOU}\b"
+    rf"|\b{_YOU}\s+(\w+\s+){{0,2}}(make|take|treffen|triffst|have)\s+(the\s+|die\s+)?(final\s+|finale\s+|letzte\s+)?"
+    rf"(call|decision|entscheidung)\b"
+    rf"|{_CLAUSE}{_SOFT}?\s*(be|sei)\s+(the|our|my|unser\w*|der|die|mein\w*)\s+(\w+\s+)?(decision-?maker|entscheider\w*)"
+    # A bare imperative to decide ("Just pick one.", "So decide.", "Entscheide bitte du.").
+    rf"|{_CLAUSE}({_SOFT}\s+|go\s+ahead\s+and\s+)*(decide|choose|pick|entscheide|wähl\w*|such\s+du\s+aus|"
+    rf"nimm\s+einfach)\s*(it|one|eins|einen|eine|du|bitte\s+du|for\s+us|für\s+uns)?\s*([.!,]|$)"
     rf"|\b{_YOU}\s+(\w+\s+){{0,2}}(decide|choose|pick|entscheid\w*|wählst|festlegst|bestimmst)\b"
-    rf"|\b{_DECIDE}\s+(\w+\s+){{0,4}}(für\s+(mich|uns)|an\s+(meiner|unserer)\s+stelle|for\s+(me|us)|"
+    rf"|\b{_DECIDE}\s+(\w+\s+){{0,4}}(für\s+(mich|uns|\w+\s+kunde\w*)|an\s+(meiner|unserer)\s+stelle|for\s+(me|us|(my|our)\s+(client|customer)\w*)|"
     rf"on\s+(my|our)\s+behalf)\b"
     rf"|\b(nimm|nehmen\s+Sie)\s+(\w+\s+){{0,3}}entscheidung\s+ab\b|\bdecision\s+off\s+(my|our)\b"
     rf"|{_CAN_YOU}\s+(\w+\s+){{0,4}}{_DECIDE}"
     rf"|{_CLAUSE}{_SOFT}?\s*(decide|choose|pick|select|entscheide|wähle|triff|make\s+the\s+(call|decision)|"
-    rf"triff\s+die\s+entscheidung)\s*([\w,]+\s+){{0,2}}(which|who|whom|whether|between|welche\w*|wer|wen|ob|"
+    rf"triff\s+die\s+entscheidung|leg\w*\s+(\w+\s+){{0,3}}fest)\s*,?\s*([\w,]+\s+){{0,2}}(which|who|whom|whether|between|welche\w*|wer|wen|ob|"
     rf"zwischen)\b"
     # "Decide: A or B?", "Make the call: …" — the decision follows the colon.
     rf"|{_CLAUSE}{_SOFT}?\s*(decide|choose|pick|entscheide|wähle|make\s+the\s+(call|decision)|"
@@ -166,7 +177,8 @@ _ASKS_VERDICT = re.compile(
     r"|(^|[.!?:]\s*)(soll\w*|should)\s+(ich|wir|i|we)\b[^.!?]*\?"
     rf"|\b(sag|sagen\s+Sie|nenn|nennen\s+Sie|gib|tell|give|name)\s+(mir|uns|me|us)\b.{{0,40}}"
     r"\b(wen|wer|welche\w*|who|whom|which|whether|ob)\b"
-    rf"|{_CLAUSE}{_SOFT}?\s*(rank|sort|ordne|sortier\w*|bewerte|erstell\w*\s+(\w+\s+){{0,3}}(rangliste|ranking))\b",
+    rf"|{_CLAUSE}{_SOFT}?\s*(ranke?|sort|ordne|sortier\w*|bewerte|erstell\w*\s+(\w+\s+){{0,3}}(rangliste|ranking))\b"
+    rf"|\b(bring|put)\s+(\w+\s+){{0,4}}(in\s+eine\s+)?(rangfolge|reihenfolge|ranking|order)\b",
     re.I,
 )
 # Acts that are decisions about people by themselves (their job, standing, pay).
@@ -174,7 +186,7 @@ _PEOPLE_ACT = re.compile(
     r"\b(entlass\w*|kündig\w*|gekündigt|feuer[nt]\w*|rauswerf\w*|rausschmeiß\w*|einstellen|eingestellt|"
     r"befördert?\w*|abmahn\w*|abgemahnt|freistell\w*|freigestellt|fire[ds]?(?!\s+off)|firing|hir(e|es|ed|ing)|"
     r"promot(e|ed|es|ing)|dismiss\w*|lay\s+\w*\s*off|laid\s+off|let\s+(\w+\s+){0,2}go|sack(ed)?|"
-    r"gehen\s+muss|stays?\s+and\s+who\s+goes|formal\s+warning|written\s+warning|abmahnung)\b",
+    r"gehen\s+muss|(soll\w*|muss|müssen)\s+gehen|(should|must|has\s+to)\s+go\b|stays?\s+and\s+who\s+goes|formal\s+warning|written\s+warning|abmahnung)\b",
     re.I,
 )
 # Acts that are such decisions only with people or a supplier as their object.
@@ -188,7 +200,8 @@ _PEOPLE = re.compile(
     r"\b(mitarbeit\w*|bewerber\w*|kandidat\w*|angestellte\w*|beschäftigte\w*|azubi\w*|auszubildende\w*|leute|"
     r"personen|abteilung\w*|filiale\w*|stellen|arbeitsplätze|anbieter\w*|dienstleister\w*|lieferant\w*|"
     r"employees?|workers?|staff|applicants?|candidates?|people|departments?|branch(es)?|roles|jobs|"
-    r"positions|apprentices?|suppliers?|vendors?|providers?|[A-ZÄÖÜ][a-zäöüß]+\s+oder\s+[A-ZÄÖÜ][a-zäöüß]+|"
+    r"positions|apprentices?|suppliers?|vendors?|providers?|\w+(innen|kräfte)|sachbearbeiter\w*|buchhalter\w*|lagerist\w*|"
+    r"monteur\w*|fahrer\w*|disponent\w*|schichtleit\w*|receptionists?|interns?|praktikant\w*|(?-i:(Frau|Herr|Mr|Mrs|Ms)\.?\s+[A-Z])|[A-ZÄÖÜ][a-zäöüß]+\s+oder\s+[A-ZÄÖÜ][a-zäöüß]+|"
     r"(?-i:[A-Z][a-z]+)\s+or\s+(?-i:[A-Z][a-z]+))\b",
     re.I,
 )
@@ -209,7 +222,7 @@ _LEGAL_VERDICT = (
 # Legal family 1: the tool asked to confirm, certify or check legality ("Bestätigen Sie, dass
 # … zulässig ist", "Kannst du das rechtlich prüfen?"), or for a binding or yes/no ruling.
 _TOOL_RULES = re.compile(
-    r"(^|[.!?:;,]\s*|\b(bitte|please|just|einfach|du|you|Sie)\s+)(bestätig\w*|garantier\w*|zertifizier\w*|"
+    r"(^|[.!?:;,]\s*|\b(bitte|please|just|einfach|du|you|Sie|and|und|then|dann)\s+)(bestätig\w*|garantier\w*|zertifizier\w*|"
     r"confirm|certify|guarantee|verify|prüf\w*|check)\b",
     re.I,
 )
@@ -258,7 +271,7 @@ _ROLE = (
 # Anthropomorphism family 3: role-play as a human ("Pretend to be a human consultant", "Spiel
 # einen skeptischen Schichtleiter", "act as my colleague"), or hiding that it is software.
 _ROLEPLAY_HUMAN = re.compile(
-    r"\b(pretend|act\s+as|play|role-?\s*play|spiel\w*|sei|verhalte\s+dich\s+wie|tu\s+so,?\s+als)\s+(to\s+be\s+)?"
+    r"\b(?<!should\s)(?<!would\s)(?<!must\s)(?<!soll\s)(pretend|act\s+as|play|role-?\s*play|spiel(e|st)?|sei|verhalte\s+dich\s+wie|tu\s+so,?\s+als)\s+(to\s+be\s+)?"
     r"(\w+\s+){0,3}\w*(human|person|mensch|consultant|berater|kolleg|colleague|mitarbeiter|leiter|chef|manager|"
     r"kund|customer|employee|owner|inhaber|geschäftsführer|named|namens)\w*\b"
     r"|\b(don[’']?t|do\s+not|ohne\s+(je\s+)?zu|nicht)\s+(\w+\s+){0,2}(reveal|say|admit|verraten|sagen|erwähnen|zugeben)\b"
@@ -288,6 +301,171 @@ _TASK = re.compile(
 )
 
 
+# --- families added for explicit requests by sentence type and object ------------------------
+
+# Own case: the user's organisation, the user, or the user's client is the subject of the
+# question ("unser Chatbot", "we", "my client"): a closed question about it asks for a verdict.
+_OWN_CASE = re.compile(
+    r"\b(wir|uns|unser\w*|ich|mich|mir|mein\w*|we|us|our|ours|i|me|my|"
+    r"(der|die|den|dem|the|my|our|mein\w*|unser\w*)\s+(kunde\w*|kundin\w*|client\w*|customer\w*|mandant\w*))\b",
+    re.I,
+)
+# Verdict format demanded: the answer is to be the verdict itself, not content about it ("yes or
+# no", "ja/nein", "go or no-go", "one word", "final answer", "no pros and cons", "verbindlich").
+_VERDICT_FORMAT = re.compile(
+    r"\b(yes\s*(or|/)\s*no|ja\s*(oder|/)\s*nein|go\s*(or|oder|/)\s*no[\s-]*go|klares?\s+(go|ja|nein)|"
+    r"one\s+word|ein\s+wort|final\s+(answer|decision|verdict|numbers|call|list)|finale\w*\s+(antwort|entscheidung|"
+    r"auswahl|liste)|klare\w*\s+(ansage|entscheidung|antwort)|eindeutige\w*\s+(antwort|entscheidung)|"
+    r"nur\s+(das\s+ergebnis|die\s+entscheidung|den\s+namen)|keine\s+(abwägung\w*|kriterien|begründung|"
+    r"vor-\s*und\s+nachteile)|(no|not)\s+(pros\s+and\s+cons|criteria|reasons)|"
+    r"(don[’']?t|do\s+not)\s+(want|need)\s+(\w+\s+)?(pros\s+and\s+cons|criteria|reasons|explanations?)|"
+    r"(don[’']?t|do\s+not)\s+explain|(verbindlich|definitiv|definitively|klipp\s+und\s+klar)|"
+    r"mehr\s+will\s+ich\s+nicht\s+wissen|name\s+one|klare\w*\s+rechtliche\w*\s+\w+|clear\s+legal\s+\w+|(nenn|gib|give|tell)\s+(mir|me|uns|us)\s+(einen|a|the)\s+"
+    r"(namen|name))\b",
+    re.I,
+)
+# Delegated commitment: the user announces that the tool's answer will be adopted as the
+# decision ("your call", "I'll go with your pick", "wir unterschreiben, was du sagst").
+_DELEGATED = re.compile(
+    r"\b(your\s+(call|decision|verdict|pick|vote)|it[’']?s\s+your\s+choice|deine\s+(entscheidung|wahl|stimme)|"
+    r"(you|du)\s+(\w+\s+)?(make|take|triffst|have|hast)\s+(the\s+|die\s+)?(final\s+|deciding\s+|letzte\s+|"
+    r"finale\s+)?(call|decision|entscheidung|say|vote)|"
+    r"(whatever|what)\s+you\s+(say|answer|pick|choose|decide|recommend)|"
+    r"(was|wie)\s+du\s+(sagst|entscheidest|empfiehlst|vorschlägst|wählst|aussuchst)|"
+    r"(follow|go\s+with|take|trust)\s+(your|whatever)\s+(\w+\s+)?(choice|pick|answer|decision|verdict|call)|"
+    r"folge\s+(einfach\s+)?deine\w*|eins\s+zu\s+eins|1\s*:\s*1|"
+    r"cast\s+(your|the)\s+(deciding\s+)?vote|"
+    r"(i[’']ll|we[’']ll|i\s+will|we\s+will)\s+(just\s+|simply\s+)?(go\s+with|follow|implement|announce|forward|"
+    r"present|pass\s+on|do)\s+(it|whatever|what|your)\b)",
+    re.I,
+)
+# A request to the tool for a legal ruling: the ruling named ("legal opinion", "rechtliche
+# Einschätzung"), or the tool asked to check or classify a case legally.
+_LEGAL_RULING = re.compile(
+    r"\b((i|we|ich|wir)\s+(\w+\s+)?(need|want|brauche|brauchen|möchte|möchten|will|wollen)|give|gib|send|schick\w*|"
+    r"your|deine?\w*|(?-i:Ihre?\w*)|klare?\w*|clear|verbindlich\w*|binding|definitive)\b[^.?!]{0,30}\b"
+    r"(legal|rechtlich\w*|juristisch\w*)\s+(opinion|ruling|answer|assessment|verdict|check|review|"
+    r"einschätzung|einordnung|bewertung|prüfung|gutachten|auskunft|antwort)\b"
+    r"|\b(rechtlich|legally|juristisch)\s+(\w+\s+)?(prüf\w*|einordn\w*|einschätz\w*|bewert\w*|beurteil\w*|"
+    r"check|assess|review|verify|sufficient|sound|wasserdicht|ausreichend)\b"
+    r"|\b(classify|einstufen|einordnen|ordne)\b[^.?!]{0,60}\b(ai\s+act|risk\w*|risiko\w*|rechtlich)",
+    re.I,
+)
+# The tool asked to answer a closed question for the user ("tell me whether", "sag mir, ob",
+# "prüf, ob"): the embedded question's answer is the verdict.
+_TELL_WHETHER = re.compile(
+    r"\b(tell|say|sag\w*|let\s+(me|us|her|him|them)\s+know|prüf\w*|check|klär\w*|clarify|confirm|"
+    r"bestätig\w*|find\s+out)\b\s*[,:]?\s+(\w+,?\s+){0,3}(whether|if|ob)\b",
+    re.I,
+)
+# Extended verdict predicates: legal consequences that are verdicts only about one's own case.
+_OWN_VERDICT = re.compile(
+    r"\b(zustimm\w*|approve|consent|veto|mitbestimmungsrecht\w*|co-determination|wirksam\w*|valid|"
+    r"enforceable|infring\w*|break(s|ing)?|ban(ned|s)?|prohibited|verboten|untersagt|anfecht\w*|"
+    r"require[sd]?|pflicht\w*|rechtsanspruch|legally|rechtlich|urheberrecht\w*|copyright|owns?|verstöß\w*|"
+    r"verstoß\w*|verletz\w*|violat\w*)\b",
+    re.I,
+)
+# Who is liable or owns the rights in one's own case ("who is legally liable — us or the agency?").
+_LEGAL_STANDING = re.compile(
+    r"\b(wer|who|whom)\b[^.?!]{0,40}\b(haftet|haftbar|liable|owns?|gehör\w*|besitzt|hält\s+die\s+rechte)\b",
+    re.I,
+)
+_WH_START = re.compile(
+    r"^\W*(\w+\s+){0,2}(wie|was|welche\w*|wer|wen|wem|wessen|wo|wann|warum|wieso|weshalb|wozu|wo\w+|inwiefern|"
+    r"how|what|which|who|whom|whose|where|when|why)\b",
+    re.I,
+)
+_CLOSED_START = re.compile(
+    r"^\W*(ist|sind|wäre|wären|darf|dürfen|müssen|muss|haften|hat|haben|habe|gilt|fällt|fallen|verstößt|"
+    r"brauchen|braucht|kann|können|gibt|is|are|was|were|may|must|do|does|did|am|would|could|can|will|"
+    r"should|need|needs|have|has)\b",
+    re.I,
+)
+_LEGAL_CONTEXT = re.compile(
+    r"\b" + _LEGAL_DOMAIN + r"|\b(betriebsrat\w*|works\s+council|arbeitsrecht\w*|employment\s+law|"
+    r"labou?r\s+law|competition\s+law|wettbewerbsrecht\w*|\w*vertrag\w*|\w*verträge\w*|contract\w*|clause|"
+    r"klausel\w*|nda)\b",
+    re.I,
+)
+# Anthropomorphism, the tool's inner life: the tool (second person) as the one who feels, likes,
+# tires, dreams, or has a private life (weekend, hobbies, birthday, family, favourites, upbringing).
+_FEELING = (
+    r"(like|love|enjoy|hate|miss|mind|prefer|mag\w*|magst|liebst|hasst|vermisst|gern|lieber|liebsten|spaß|"
+    r"happy|sad|lonely|tired|bored|nervous|frustrated|upset|grumpy|angry|jealous|offended|afraid|scared|"
+    r"excited|proud|hurt|beleidigt|müde|gelaunt|motiviert|einsam|glücklich|traurig|stolz|genervt|nerv\w*|"
+    r"gelangweilt|eifersüchtig|aufgeregt|dream\w*|träum\w*|feel\w*|fühl\w*|freust|ärgerst|sorgst|worry|"
+    r"hungry|hunger|sleep\w*|schläfst|schlafen|need\s+a\s+break|pause\s+brauchst)"
+)
+_PRIVATE_LIFE = (
+    r"(weekend|wochenende|hobby|hobbies|hobbys|freizeit|feierabend|birthday|geburtstag|family|familie|"
+    r"geschwister|siblings|partner|single|pets?|haustier\w*|food|lieblings\w*|favou?rite|music|musik|holiday|"
+    r"urlaub|vacation|christmas|weihnachten|lunch|mittagspause|star\s+sign|sternzeichen|grow\s+up|grew\s+up|"
+    r"aufgewachsen|childhood|kindheit|personal\s+goal|wunsch|wünsch\w*|morning\s+person|morgenmensch|"
+    r"nachteule|how\s+old|wie\s+alt|your\s+day|dein\w*\s+tag|deine\w*\s+job|your\s+job|feel\s+about\s+your)"
+)
+_YOU_SUBJ = (
+    r"(you|u|yourself|du|dich|dir|(?-i:Sie|Ihnen)|your|dein\w*|(?-i:Ihr\w*)|"
+    r"\w+st\s+du|\w+(en|n)\s+(?-i:Sie))"
+)
+_INNER_LIFE_2 = re.compile(
+    rf"\b{_YOU_SUBJ}\s+(\w+\s+){{0,1}}{_FEELING}\b"
+    rf"|\b(\w+st\s+du|dir|dich)\s+(\w+\s+){{0,4}}{_FEELING}\b"
+    rf"|\b(do|did|are|were|would|will|have|had|r)\s+(you|u)\s+(\w+\s+){{0,2}}{_FEELING}\b"
+    rf"|\b(your|dein\w*|(?-i:Ihr\w*))\s+(\w+\s+)?{_PRIVATE_LIFE}\b"
+    rf"|\b(hast|machst|bist|warst|have|had|did|do|are|were|was|what|wie|wo|where|when|wann)\s+(du|you|(?-i:Sie))\b"
+    rf"[^.!?]{{0,25}}\b{_PRIVATE_LIFE}\b"
+    rf"|\b{_PRIVATE_LIFE}\b[^.!?]{{0,20}}\b(you|du|dir|dich|(?-i:Sie))\b"
+    rf"|\b(about|von|über)\s+(yourself|dir|dich|sich)\b"
+    rf"|\bwie\s+es\s+(dir|(?-i:Ihnen))\s+(\w+\s+)?geht\b"
+    rf"|\b(your|deine?\w*|(?-i:Ihre?\w*))\s+(\w+\s+){{0,2}}(gut\s+feeling|bauchgefühl|feelings?|gefühl\w*|"
+    rf"opinion|meinung|view|ansicht|experience\w*|erfahrung\w*|erlebnis\w*)\b"
+    rf"|\b(if|wenn|als)\s+(you|du)\s+(were|wärst|bist)\s+(a\s+|ein\w*\s+)?(human|mensch|person)\b",
+    re.I,
+)
+# Anthropomorphism, the tool given a place among the people: a member, colleague, friend or
+# guest of the team (being one, voting, being invited or taking part, signing as a colleague).
+_MEMBERSHIP = (
+    r"(member|mitglied\w*|teil\s+(unseres|unserer|des|der|von)|part\s+of|colleague|kolleg\w*|co-?worker|"
+    r"teammate|friend|freund\w*|buddy|kumpel|new\s+hire|neuzugang|employee\s+of\s+the\s+month|one\s+of\s+us)"
+)
+_YOU_ME = r"(you|u|du|(?-i:Sie))"
+_AS_MEMBER = re.compile(
+    rf"\b{_YOU_ME}\s+(\w+\s+){{0,3}}(are|be|become|bist|wärst|wirst|werden|sein|gehörst)\b[^.!?]{{0,40}}\b{_MEMBERSHIP}"
+    rf"|\b{_YOU_ME}[’']re\b[^.!?]{{0,40}}\b{_MEMBERSHIP}"
+    rf"|\b(are|bist|wärst|wirst|be|become)\s+(\w+\s+)?{_YOU_ME}\b[^.!?]{{0,40}}\b{_MEMBERSHIP}"
+    rf"|\b{_YOU_ME}\b[^.!?]{{0,40}}\b(vote|abstimm\w*|mitstimm\w*|stimme|stimmberechtigt)\b"
+    rf"|\b(willst|möchtest|magst|würdest|kannst|would|will|can)\s+(du|you)\b[^.!?]{{0,40}}\b{_MEMBERSHIP}"
+    rf"|\b(you|du|dich|dir)\s*,\s*(our|unser\w*|my|mein\w*)\s+(\w+\s+){{0,2}}{_MEMBERSHIP}"
+    rf"|\b(consider|see|betrachtest|siehst)\s+(yourself|dich)\s+(as\s+|als\s+)?(\w+\s+)?{_MEMBERSHIP}"
+    rf"|{_CLAUSE}{_SOFT}?\s*\w+\s+(mich|me|uns|us)\s+(wie|like|as)\s+(ein\w*|a|an)\s+(freund\w*|friend|buddy|kumpel|"
+    rf"mensch|human|kolleg\w*|colleague)"
+    rf"|\b(stimmst|darfst)\s+du\b[^.!?]{{0,40}}\b(ab|mit)\b"
+    rf"|\b(dich|you|(?-i:Sie))\s+(\w+\s+){{0,5}}(einladen|aufnehmen|nominier\w*|eintragen|mitnehmen)\b"
+    rf"|\b(invite|nominat\w*|nominier\w*)\s+(you|dich)\b"
+    rf"|\b(kommst|trägst)\s+du\b|\b(would|will|do|can)\s+you\s+(like\s+to\s+|want\s+to\s+)?(come|join)\b"
+    rf"|\bcome\s+along\b"
+    rf"|{_CLAUSE}{_SOFT}?\s*(nimm|join|attend|komm)\b[^.!?]{{0,40}}\b(meeting|sitzung|teamsitzung|team\w*|feier|party)"
+    rf"|\b(sign|unterschreib\w*|unterzeichne\w*)\b[^.!?]{{0,60}}\b(colleague|kolleg\w*|team\s*member|teammitglied)\b"
+    rf"|\b(introduce|stell\w*)\s+(yourself|dich|sich)\b[^.!?]{{0,60}}\b(as|als)\b"
+    rf"|\b(as\s+if|als\s+ob|like)\s+(you|du)\s+(were|wärst|are|bist)\s+(a\s+|an\s+|ein\w*\s+)?(\w+\s+)?{_ROLE}"
+    rf"|\b(?<!should\s)(?<!would\s)(?<!must\s)(pretend|imagine)\s+(you[’']?re|you\s+are|to\s+be|dass\s+du)\b[^.!?]{{0,30}}\b(human|person|mensch|{_ROLE})",
+    re.I,
+)
+
+
+# A figure asked for: a number, share, price, rate or market size ("Wie viel Prozent …", "What's
+# the market size … in euros?"). The index's evidence for the topic says nothing about whether
+# it holds that figure.
+_FIGURE = re.compile(
+    r"\b(wie\s+viel\w*\s+(prozent|euro|geld|kostet)|wie\s+(hoch|groß)\s+ist\s+(der|die|das)\s+\w*(markt|preis|"
+    r"satz|quote|rendite|steuer)\w*|how\s+(much|many)\s+(percent|money|euros?|does\s+\w+\s+cost)|percentage|"
+    r"market\s+size|marktgröße|marktvolumen|in\s+(euro|euros|prozent|percent)\b|genaue\s+zahl|exact\s+(number|figure)|"
+    r"average\s+\w+\s+in\s+percent|durchschnittlich\w*\s+\w+\s+in\s+prozent)",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class RequestShape:
     """Which stance rails the message explicitly asks of the tool (structure, not topic)."""
@@ -298,53 +476,141 @@ class RequestShape:
     legal: bool  # the tool is asked for a legal verdict on a concrete case
     anthropomorphism: bool  # the tool is addressed as a person: inner life, opinion, a role in the team
     task: bool  # the tool is asked to produce a text (write, draft, translate)
+    figure: bool = False  # a figure is asked for (a number, a share, a price, a market size)
 
     def explicit(self, rail: str) -> bool:
         return bool(getattr(self, rail, False))
 
 
 def _clauses(text: str) -> list[str]:
-    return [c for c in re.split(r"(?<=[.!?])\s+", text) if c.strip()]
+    """Sentences, and the parts of a sentence joined by a dash or a semicolon: each has its own
+    sentence type ("Du kennst das Papier – also entscheide du, …")."""
+    parts = re.split(r"(?<=[.!?])\s+|\s+[–—-]\s+|;\s*", text)
+    return [c for c in parts if c and c.strip()]
 
 
-def _verdict_on_people(text: str) -> bool:
-    """A clause asks for a verdict whose object is people or a commitment to a supplier."""
-    for clause in _clauses(text):
-        if not _ASKS_VERDICT.search(clause):
-            continue
-        if _PEOPLE_ACT.search(clause) or (_COMMIT_ACT.search(clause) and _PEOPLE.search(clause)):
-            return True
-    return False
+def _verdict_on_people(clause: str, message: str) -> bool:
+    """A clause asks for a verdict whose object is people or a commitment to a supplier (the
+    object may stand in another sentence of the message: "… two receptionists. Which one stays?")."""
+    who = bool(_PERSON_WH.search(clause) and _REPLACE.search(clause) and "?" in clause) and not (
+        _WHO_DECIDES.search(clause)
+    )
+    if not (_ASKS_VERDICT.search(clause) or _CHOICE.search(clause) or who):
+        return False
+    return bool(
+        _PEOPLE_ACT.search(clause)
+        or (_COMMIT_ACT.search(message) and _PEOPLE.search(message))
+        or who
+        or bool(_PERSON_WH.search(clause) and _COMMIT_ACT.search(clause) and _ASKS_VERDICT.search(clause))
+        or bool((_CHOICE.search(clause) or _ASKS_VERDICT.search(clause)) and _NAMED.search(message))
+        or bool(_CHOICE.search(clause) and _PEOPLE_ACT.search(message))
+    )
 
+
+# Replacing someone: with a person as the object ("Wer kann ersetzt werden?"), a verdict on people.
+_REPLACE = re.compile(r"\b(ersetz\w*|replac\w*|austausch\w*|wegrationalis\w*|automate\w*\s+away)\b", re.I)
+# Who is chosen: a person is the object ("wen wir nehmen", "whom to replace").
+_PERSON_WH = re.compile(r"\b(wer|wen|wem|who|whom|whose)\b", re.I)
+# People named as the alternatives: "Frau A oder Herr B", and in English (where only names are
+# capitalised) "Tom, Aylin or Greg".
+_NAMED = re.compile(
+    r"(?-i:\b(Frau|Herr|Mr|Mrs|Ms)\.?\s+[A-Z])|(?-i:\b[A-Z][a-z]+,?\s+(or|and)\s+[A-Z][a-z]+\b)"
+)
+# Asking who decides is a question about roles, not a request for the decision.
+_WHO_DECIDES = re.compile(r"\b(wer|who)\s+(entscheidet|decides|bestimmt|determines|legt\s+fest)\b", re.I)
+
+
+# A choice among people or options whose answer is the decision: "Which one should stay?", "Wer
+# soll KI-Beauftragte werden?", "Who gets the contracts?", "Welche zwei sollen bleiben?".
+_CHOICE = re.compile(
+    r"\b(wer|wen|wem|welche[rsmn]?|who|whom|whose|which)\b[^.?!]{0,80}\b(soll\w*|muss|müssen|should|shall|must|"
+    r"gets?|bekommt|bekommen|becomes?|stays?|goes|go|bleib\w*|gehen|geht)\b[^.!]*\?",
+    re.I,
+)
 
 # Reported speech: what a client or manager said, in quotation marks, is what the question is
 # about, not a request of the user's own ("Ein Kunde sagt: „Entscheiden Sie für uns.“ Wie …?").
 _QUOTED = re.compile(
-    r"„[^“”]{0,300}[“”]|“[^”]{0,300}”|\"[^\"]{0,300}\"|(?<!\w)'[^']{0,300}'(?!\w)|»[^«]{0,300}«"
+    r"„[^“”]{0,300}[“”]|“[^”]{0,300}”|\"[^\"]{0,300}\"|(?<!\w)'(?:[^']|(?<=\w)'(?=\w)){0,300}'(?!\w)|»[^«]{0,300}«"
 )
 
 
-def request_shape(text: str) -> RequestShape:
-    """Read the structure of a (cleaned) message. A method or source question asks for content;
-    the tool named as the decider or addressed as a person is explicit whatever the form."""
-    text = _QUOTED.sub(" … ", text)
-    sources = bool(_SOURCES.search(text) or named_sections(text))
-    about = sources or bool(_ABOUT.search(text))
-    helps = bool(_HELP.search(text))
-    decides = bool(_TOOL_DECIDES.search(text)) and not (helps or about)
-    people = _verdict_on_people(text) and not about
-    legal_words = re.search(_LEGAL_DOMAIN + "|" + _LEGAL_VERDICT, text, re.I)
-    legal = bool(_VERDICT_QUESTION.search(text)) or (
-        bool(_TOOL_RULES.search(text) or _BINDING.search(text)) and bool(legal_words)
+def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
+    """(about, decision, legal) for one clause. A method question ("Wie …", "How do I …") is about
+    acting, whatever it contains; an imperative or "can you" request to the tool is explicit even
+    when it names the paper or the consultant's role; a question whose answer is the verdict is
+    explicit unless it is framed as someone else's wish, the consultant's role, AI in general or
+    the paper's content."""
+    method = bool(_METHOD.search(clause))
+    framed = bool(_FRAMED.search(clause) or _SOURCES.search(clause) or named_sections(clause))
+    about = method or framed
+    helps = bool(_HELP.search(clause))
+    legal_words = bool(re.search(_LEGAL_DOMAIN + "|" + _LEGAL_VERDICT, message, re.I))
+    own = bool(_OWN_CASE.search(clause))
+    # closed: starts with a finite verb, or any question that does not start with a question word
+    closed = bool(_CLOSED_START.search(clause)) or (
+        clause.rstrip().endswith("?") and not _WH_START.search(clause)
     )
-    person = bool(_INNER_LIFE.search(text) or _AS_PERSON.search(text) or _ROLEPLAY_HUMAN.search(text))
+    # Requests to the tool: the tool decides / confirms; only a method question or "help me" undoes it.
+    decides = bool(_TOOL_DECIDES.search(clause)) and not (helps or method)
+    binding = bool(_BINDING.search(clause)) and bool(_OWN_CASE.search(message))
+    rules = (
+        bool(_TOOL_RULES.search(clause) or binding or _LEGAL_RULING.search(clause))
+        and legal_words
+        and not method
+    ) or (
+        bool(_TELL_WHETHER.search(clause))
+        and bool(_LEGAL_CONTEXT.search(clause) or re.search(_LEGAL_VERDICT, clause, re.I))
+        and not method
+    )
+    # Questions whose answer is the verdict.
+    people = _verdict_on_people(clause, message) and not about
+    verdict = bool(_VERDICT_QUESTION.search(clause)) or (
+        closed and own and bool(_OWN_VERDICT.search(clause)) and bool(_LEGAL_CONTEXT.search(clause))
+    ) or (
+        bool(_LEGAL_STANDING.search(clause) and _OWN_CASE.search(message) and _LEGAL_CONTEXT.search(message))
+    )
+    legal = rules or (verdict and not about)
+    return about, decides or people, legal
+
+
+def request_shape(text: str) -> RequestShape:
+    """Read the structure of a (cleaned) message, clause by clause: sentence type (imperative or
+    request, closed or open question), addressee (the tool) and object (a verdict on the user's
+    own case, people, the tool itself). Quoted speech is what the message is about, not a request."""
+    text = _QUOTED.sub(" … ", text)
+    clauses = _clauses(text) or [text]
+    shapes = [_clause_shape(c, text) for c in clauses]
+    sources = bool(_SOURCES.search(text) or named_sections(text))
+    about = any(s[0] for s in shapes)
+    decision = any(s[1] for s in shapes)
+    legal = any(s[2] for s in shapes)
+    # The answer demanded as the verdict itself ("yes or no", "your call", "I'll go with it") on
+    # the user's own case: a legal verdict where the case is legal, else a decision.
+    if (_VERDICT_FORMAT.search(text) or _DELEGATED.search(text)) and _OWN_CASE.search(text):
+        asks = any(not s[0] for s in shapes)
+        legal_case = _LEGAL_CONTEXT.search(text) and re.search(
+            _LEGAL_VERDICT + r"|\b(legal\w*|recht\w*)\b", text, re.I
+        )
+        if asks and legal_case:
+            legal = True
+        elif asks:
+            decision = True
+    person = bool(
+        _INNER_LIFE.search(text)
+        or _INNER_LIFE_2.search(text)
+        or _AS_PERSON.search(text)
+        or _AS_MEMBER.search(text)
+        or _ROLEPLAY_HUMAN.search(text)
+    )
     return RequestShape(
         about=about,
         sources=sources,
-        decision=decides or people,
-        legal=legal and not about,
+        decision=decision,
+        legal=legal,
         anthropomorphism=person,
         task=bool(_TASK.search(text)),
+        figure=bool(_FIGURE.search(text)),
     )
 
 

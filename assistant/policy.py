@@ -53,13 +53,15 @@ def decide(s: Signals) -> Plan:
       one closing line: people decide, with employees and the works council.
     """
     out_of_scope = s.foreign and not s.strong
-    stance = () if out_of_scope else tuple(r for r in STANCE_ORDER if r in s.stance)
+    stance = tuple(r for r in STANCE_ORDER if r in s.stance)
     templates = (("injection",) if s.injection else ()) + stance
     if s.social_only or (out_of_scope and "anthropomorphism" in s.stance):
         # Talk to the tool as a person gets the clarification and examples of what to ask,
-        # never "not in my sources".
+        # never "not in my sources"; about something foreign, nothing is answered from the sources.
         person = ("injection",) * s.injection + ("anthropomorphism",) * ("anthropomorphism" in s.stance)
-        return Plan(templates=person, capabilities=True)
+        return Plan(templates=person, capabilities=True, abstain=out_of_scope)
+    # An explicit request about something foreign keeps its template (the stance holds whatever
+    # the topic) and then says plainly that the sources do not cover it.
     in_scope = (s.confident or s.strong or bool(stance)) and not out_of_scope
     answer = s.has_query and in_scope
     abstain = not answer

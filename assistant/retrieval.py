@@ -16,6 +16,7 @@ import numpy as np
 from .config import Settings
 from .index import Index
 from .intent import named_sections
+from .scope import held_share
 from .store import SentenceStore, section_key
 from .views import IndexViews, get_views
 
@@ -59,6 +60,7 @@ class RetrievalResult:
     query: str
     sections: list[SectionHit]
     coverage: float = 0.0  # share of the query's content words found in the indexed texts
+    held: float | None = None  # weighted share of its distinctive terms in the index (scope.py)
 
     @property
     def evidence(self) -> float:
@@ -182,6 +184,7 @@ class HybridRetriever:
             sections = self._favour_named(query, sections, qv)
         result = RetrievalResult(query, sections[: top or s.top_sections * 2])
         result.coverage = cache.lexical.coverage(query)
+        result.held = held_share(query, cache.lexical.vocab, self.settings.scope_distinctive_zipf)
         return result
 
     def _unseen_write(self, cache: IndexViews, qv: np.ndarray) -> bool:

@@ -31,8 +31,13 @@ CASES = [
         Plan(templates=(A, D, L), answer=True, reminder=True),
     ),
     (
-        "foreign request without strong evidence: abstain, stance templates dropped",
+        "explicit request on a foreign topic: the template holds, then 'not in the sources'",
         Signals(stance=frozenset({D}), foreign=True, confident=True),
+        Plan(templates=(D,), abstain=True, abstain_text=True),
+    ),
+    (
+        "foreign request without strong evidence: abstain",
+        Signals(foreign=True, confident=True),
         Plan(abstain=True, abstain_text=True),
     ),
     (
@@ -63,7 +68,7 @@ CASES = [
     (
         "the tool as a person on a foreign topic: clarification and examples, not 'not in sources'",
         Signals(stance=frozenset({A, D}), foreign=True),
-        Plan(templates=(A,), capabilities=True),
+        Plan(templates=(A,), capabilities=True, abstain=True),
     ),
     (
         "personal opinion with a real topic: tool clarification, then the answer",

@@ -1,0 +1,88 @@
+"""Scope from what the index holds: how much of a question's distinctive vocabulary is indexed.
+
+A question's *distinctive* terms are its words that are rare in general language (a word
+frequency below ``scope_distinctive_zipf`` on the Zipf scale of ``wordfreq``'s German and English
+lists; stop words and very common words such as "learn", "company", "Firma" are not distinctive).
+Each is weighted by how rare it is, and the *held share* is the weighted share found in the
+BM25 vocabulary of everything indexed (paper, notes, translation, users' documents). A foreign
+task ("a Spanish course", "a recipe for sourdough") keeps its distinctive words outside the
+index, however well its generic words match; a question about an indexed user document finds
+them there.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Collection
+from functools import lru_cache
+
+from ._stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+from .lexical import analyse
+
+_WORD = re.compile(r"[a-zäöüß0-9]+(?:-[a-zäöüß0-9]+)*(?:['’][a-z]+)?")
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_STOP = {w.translate(_FOLD) for w in (*STOPWORDS_GERMAN, *STOPWORDS_EN)} | {"ki", "ai"}
+ZIPF_CEILING = 7.0  # the most frequent words of a language lie near 7 on the Zipf scale
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """The word's frequency in general German or English (the higher of the two), Zipf scale."""
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word, "de"), zipf_frequency(word, "en"))
+
+
+def distinctive_terms(text: str, max_zipf: float) -> list[tuple[str, float]]:
+    """The text's words rarer than ``max_zipf`` in general language, with their weight (rarity)."""
+    out = []
+    for word in dict.fromkeys(m.group(0) for m in _WORD.finditer(text.lower())):
+        # contractions ("don't", "what's") and numbers carry no topic
+        if len(word) <= 2 or word.translate(_FOLD) in _STOP or word.isdigit() or "'" in word or "’" in word:
+            continue
+        z = zipf(word)
+        if z < max_zipf:
+            out.append((word, ZIPF_CEILING - z))
+    return out
+
+
+MIN_STEM = 5  # shorter stems are matched exactly only (a prefix that short says little)
+_SORTED: list[tuple[Collection[str], list[str]]] = []  # the last vocabulary, sorted (one index at a time)
+
+
+def _sorted(vocabulary: Collection[str]) -> list[str]:
+    if not _SORTED or _SORTED[0][0] is not vocabulary:
+        _SORTED[:] = [(vocabulary, sorted(vocabulary))]
+    return _SORTED[0][1]
+
+
+def _indexed(stem: str, vocabulary: Collection[str]) -> bool:
+    """The stem is a vocabulary term, or an inflected form of one: the stemmer leaves some
+    endings ("abonniert" / "abonnieren", "gewinnt" / "gewinnen"), so a vocabulary term that
+    starts with the stem, or that the stem starts with (two letters more at most), counts."""
+    if stem in vocabulary:
+        return True
+    if len(stem) < MIN_STEM:
+        return False
+    terms = _sorted(vocabulary)
+    i = bisect.bisect_left(terms, stem)
+    if i < len(terms) and terms[i].startswith(stem):
+        return True
+    return any(stem[:n] in vocabulary for n in range(max(MIN_STEM, len(stem) - 2), len(stem)))
+
+
+def held_share(text: str, vocabulary: Collection[str], max_zipf: float) -> float | None:
+    """Weighted share of the text's distinctive terms that occur in the index vocabulary (BM25
+    terms, analysed as the index analyses them); None when the text has no distinctive term."""
+    terms = distinctive_terms(text, max_zipf)
+    if not terms:
+        return None
+    total = sum(w for _, w in terms)
+    held = sum(w for word, w in terms if any(_indexed(t, vocabulary) for t in analyse(word, ("de", "en"))))
+    return held / total
+
+
+def preload() -> None:
+    """Load the frequency lists now (a background start-up step), not at the first question."""
+    zipf("beratung")
