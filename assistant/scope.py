@@ -48,13 +48,15 @@ def distinctive_terms(text: str, max_zipf: float) -> list[tuple[str, float]]:
 
 
 MIN_STEM = 5  # shorter stems are matched exactly only (a prefix that short says little)
-_SORTED: list[tuple[Collection[str], list[str]]] = []  # the last vocabulary, sorted (one index at a time)
+# The last vocabulary seen, sorted for prefix look-ups (one index at a time); re-sorted when it is
+# another object or has grown (an incremental view refresh adds terms in place).
+_SORTED: list[tuple[Collection[str], int, list[str]]] = []
 
 
 def _sorted(vocabulary: Collection[str]) -> list[str]:
-    if not _SORTED or _SORTED[0][0] is not vocabulary:
-        _SORTED[:] = [(vocabulary, sorted(vocabulary))]
-    return _SORTED[0][1]
+    if not _SORTED or _SORTED[0][0] is not vocabulary or _SORTED[0][1] != len(vocabulary):
+        _SORTED[:] = [(vocabulary, len(vocabulary), sorted(vocabulary))]
+    return _SORTED[0][2]
 
 
 def _indexed(stem: str, vocabulary: Collection[str]) -> bool:
