@@ -30,6 +30,7 @@ from .policy import Signals, decide
 from .rail_check import make_self_check
 from .rails import ACTIONS, RailHit, Rails, load_rails
 from .retrieval import HybridRetriever, RetrievalResult, SearchScope
+from .scope import preload as preload_word_frequencies
 from .trace import TraceLog
 
 SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
@@ -125,6 +126,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, index: Index | None = None) -> None:
         preload_language_profiles()  # overlaps with loading the model below
+        preload_word_frequencies()
         self.settings = settings or get_settings()
         if index is None:
             index = Index(self.settings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Collection
 from functools import lru_cache
 
@@ -85,6 +86,13 @@ def held_share(text: str, vocabulary: Collection[str], max_zipf: float) -> float
     return held / total
 
 
+_preload: threading.Thread | None = None
+
+
 def preload() -> None:
-    """Load the frequency lists now (a background start-up step), not at the first question."""
-    zipf("beratung")
+    """Start loading the frequency lists (half a second) in a background thread, beside the
+    embedding model's load, instead of in the first question. Idempotent."""
+    global _preload
+    if _preload is None:
+        _preload = threading.Thread(target=zipf, args=("beratung",), name="wordfreq-lists", daemon=True)
+        _preload.start()
