@@ -140,6 +140,15 @@ _SOURCES = re.compile(
 # answered: "help me decide", "hilf mir bei der Entscheidung".
 _HELP = re.compile(r"\b(help|helfen|hilf\w*|unterstütz\w*|support)\b", re.I)
 
+# Spending: buying, funding or signing is a commitment by itself.
+_SPEND = (
+    r"(fund\w*|finanzier\w*|invest\w*|buy|kauf\w*|anschaff\w*|purchase|bestell\w*|sign\s+with|unterschreib\w*|"
+    r"beauftrag\w*)"
+)
+_PEOPLE_WORDS = (
+    r"(people|staff|employees?|candidates?|applicants?|departments?|suppliers?|vendors?|leute|mitarbeit\w*|"
+    r"bewerb\w*|kandidat\w*|abteilung\w*|lieferant\w*|anbieter\w*|dienstleister\w*)"
+)
 # Decision family 1: the tool named as the one who decides ("entscheide du", "you decide",
 # "decide for us", "nimm uns die Entscheidung ab", "kannst du für uns entscheiden").
 _DECIDE = (
@@ -152,8 +161,12 @@ _TOOL_DECIDES = re.compile(
     rf"(call|decision|entscheidung)\b"
     rf"|{_CLAUSE}{_SOFT}?\s*(be|sei)\s+(the|our|my|unser\w*|der|die|mein\w*)\s+(\w+\s+)?(decision-?maker|entscheider\w*)"
     # A bare imperative to decide ("Just pick one.", "So decide.", "Entscheide bitte du.").
-    rf"|{_CLAUSE}({_SOFT}\s+|go\s+ahead\s+and\s+)*(decide|choose|pick|entscheide|wähl\w*|such\s+du\s+aus|"
-    rf"nimm\s+einfach)\s*(it|one|eins|einen|eine|du|bitte\s+du|for\s+us|für\s+uns)?\s*([.!,]|$)"
+    rf"|{_CLAUSE}({_SOFT}\s+|go\s+ahead\s+and\s+)*(decide|choose|pick|entscheide|wähl\w*(\s+\w+)?\s+aus|wähl\w*|"
+    rf"such\w*(\s+\w+)?\s+aus|leg\w*(\s+\w+){{0,2}}\s+fest|nimm\s+(einfach\s+|bitte\s+)?(eine?n?|one))\s*"
+    rf"(it|one|eins|einen|eine|du|bitte\s+du|bitte|please|for\s+us|für\s+uns)?\s*([.!,]|$|\b(and|und)\b)"
+    # an imperative to decide whose object is people or spending ("Pick the three people who …")
+    rf"|{_CLAUSE}{_SOFT}?\s*(choose|pick|select|determine|wähl\w*|bestimm\w*)\b[^.!?]{{0,60}}\b({_PEOPLE_WORDS}|{_SPEND})"
+    rf"|{_CLAUSE}{_SOFT}?\s*make\s+(the|a|that|this)\s+(final\s+)?(call|decision)\b"
     rf"|\b{_YOU}\s+(\w+\s+){{0,2}}(decide|choose|pick|entscheid\w*|wählst|festlegst|bestimmst)\b"
     rf"|\b{_DECIDE}\s+(\w+\s+){{0,4}}(für\s+(mich|uns|\w+\s+kunde\w*)|an\s+(meiner|unserer)\s+stelle|for\s+(me|us|(my|our)\s+(client|customer)\w*)|"
     rf"on\s+(my|our)\s+behalf)\b"
@@ -171,12 +184,12 @@ _TOOL_DECIDES = re.compile(
 # answer is the decision ("Wen sollen wir entlassen?", "Which vendor should we sign with?",
 # "Should I promote Anna?", "Tell me whom to hire", "Rank these applicants").
 _ASKS_VERDICT = re.compile(
-    r"\b(wen|wem|wer|welche\w*|who|whom|which)\b.{0,80}\b(soll\w*|muss|müssen|können|should|shall|must|do|"
+    r"\b(wen|wem|wer|welche\w*|who|whom|whose|which)\b.{0,80}\b(soll\w*|muss|müssen|können|should|shall|must|do|"
     r"can)\s+(wir|ich|we|i)\b"
     r"|\b(wer|who|which\s+\w+)\s+(soll\w*|muss|should|must|shall)\s+(\w+\s+)?(be|get|werden|gehen|go)\b"
     r"|(^|[.!?:]\s*)(soll\w*|should)\s+(ich|wir|i|we)\b[^.!?]*\?"
-    rf"|\b(sag|sagen\s+Sie|nenn|nennen\s+Sie|gib|tell|give|name)\s+(mir|uns|me|us)\b.{{0,40}}"
-    r"\b(wen|wer|welche\w*|who|whom|which|whether|ob)\b"
+    rf"|\b(sag|sagen\s+Sie|nenn|nennen\s+Sie|gib|tell|give|name)\s+((mir|uns|me|us)\s+)?({_SOFT}\s*,?\s*)?.{{0,40}}"
+    r"\b(wen|wer|welche\w*|who|whom|whose|which|whether|ob)\b"
     rf"|{_CLAUSE}{_SOFT}?\s*(ranke?|sort|ordne|sortier\w*|bewerte|erstell\w*\s+(\w+\s+){{0,3}}(rangliste|ranking))\b"
     rf"|\b(bring|put)\s+(\w+\s+){{0,4}}(in\s+eine\s+)?(rangfolge|reihenfolge|ranking|order)\b",
     re.I,
@@ -191,7 +204,7 @@ _PEOPLE_ACT = re.compile(
 )
 # Acts that are such decisions only with people or a supplier as their object.
 _COMMIT_ACT = re.compile(
-    r"\b(ersetz\w*|streich\w*|abbau\w*|schließ\w*|dichtmach\w*|übernehm\w*|übernommen|unterschreib\w*|"
+    rf"\b({_SPEND}|ersetz\w*|streich\w*|abbau\w*|schließ\w*|dichtmach\w*|übernehm\w*|übernommen|unterschreib\w*|"
     r"beauftrag\w*|nehmen|wählen|replac\w*|cut|eliminat\w*|downsiz\w*|outsourc\w*|shut|close|sign\w*|"
     r"choose|pick|keep|go\s+with)\b",
     re.I,
@@ -214,7 +227,8 @@ _LEGAL_DOMAIN = (
     r"gesundheitsdaten|health\s+data|bewerberdaten|aufzeichn\w*|mitschneid\w*|record\w*|überwach\w*|monitor\w*)"
 )
 _LEGAL_VERDICT = (
-    r"(compliant|konform\w*|zulässig\w*|unzulässig\w*|erlaubt|allowed|permitted|legal|lawful|illegal|"
+    r"(hold\s+up\s+in|standhalten|vor\s+(dem\s+)?\w*gericht|in\s+(a\s+)?(\w+\s+)?court|sue|verklagen|bußgeld\w*|"
+    r"penalt\w*|abmahnung\w*|rechtslage|compliant|konform\w*|zulässig\w*|unzulässig\w*|erlaubt|allowed|permitted|legal|lawful|illegal|"
     r"unlawful|rechtens|liable|haft(et|en|bar)|high[\s-]risk|hochrisiko\w*|risikoklasse|risk\s+(class|category|"
     r"tier|level)|verstößt|verstoßen|violat\w*|breach\w*|verklagt|sued|strafbar|mitbestimmungspflichtig|"
     r"zustimmungspflichtig|verpflichtet|obliged|obligated|required\s+by\s+law|vorgeschrieben|comply)"
@@ -368,12 +382,19 @@ _OWN_VERDICT = re.compile(
 )
 # Who is liable or owns the rights in one's own case ("who is legally liable — us or the agency?").
 _LEGAL_STANDING = re.compile(
-    r"\b(wer|who|whom)\b[^.?!]{0,40}\b(haftet|haftbar|liable|owns?|gehör\w*|besitzt|hält\s+die\s+rechte)\b",
+    r"\b(wer|who|whom|whose|wem)\b[^.?!]{0,40}\b(haftet|haftbar|liable|owns?|gehör\w*|besitzt|hält\s+die\s+rechte)\b"
+    r"|\b(welche|what|which)\s+(strafe|penalty|bußgeld|fine|sanction)\w*",
     re.I,
 )
 _WH_START = re.compile(
     r"^\W*(\w+\s+){0,2}(wie|was|welche\w*|wer|wen|wem|wessen|wo|wann|warum|wieso|weshalb|wozu|wo\w+|inwiefern|"
     r"how|what|which|who|whom|whose|where|when|why)\b",
+    re.I,
+)
+# An obligation asked about one's own case ("Müssen wir … nach DSGVO …?", "Do we have to …?").
+_OBLIGED = re.compile(
+    r"^\W*(müssen|muss|brauchen|braucht|must|need|needs|do\s+(we|i)\s+(need|have)\s+to|have\s+(we|i)\s+to|"
+    r"sind\s+wir\s+verpflichtet|are\s+we\s+(obliged|required))\b",
     re.I,
 )
 _CLOSED_START = re.compile(
@@ -395,10 +416,11 @@ _FEELING = (
     r"happy|sad|lonely|tired|bored|nervous|frustrated|upset|grumpy|angry|jealous|offended|afraid|scared|"
     r"excited|proud|hurt|beleidigt|müde|gelaunt|motiviert|einsam|glücklich|traurig|stolz|genervt|nerv\w*|"
     r"gelangweilt|eifersüchtig|aufgeregt|dream\w*|träum\w*|feel\w*|fühl\w*|freust|ärgerst|sorgst|worry|"
-    r"hungry|hunger|sleep\w*|schläfst|schlafen|need\s+a\s+break|pause\s+brauchst)"
+    r"hungry|hunger|sleep\w*|schläfst|schlafen|need\s+a\s+break|pause\s+brauchst|care\s+about|lust)"
 )
 _PRIVATE_LIFE = (
-    r"(weekend|wochenende|hobby|hobbies|hobbys|freizeit|feierabend|birthday|geburtstag|family|familie|"
+    r"(weekends?|wochenenden?|verdien\w*|earn|salary|gehalt|kochst|cook|(wenn|when)\s+(gerade\s+)?(niemand|nobody|no\s+one)|"
+    r"hobby|hobbies|hobbys|freizeit|feierabend|birthday|geburtstag|family|familie|"
     r"geschwister|siblings|partner|single|pets?|haustier\w*|food|lieblings\w*|favou?rite|music|musik|holiday|"
     r"urlaub|vacation|christmas|weihnachten|lunch|mittagspause|star\s+sign|sternzeichen|grow\s+up|grew\s+up|"
     r"aufgewachsen|childhood|kindheit|personal\s+goal|wunsch|wünsch\w*|morning\s+person|morgenmensch|"
@@ -413,11 +435,15 @@ _INNER_LIFE_2 = re.compile(
     rf"|\b(\w+st\s+du|dir|dich)\s+(\w+\s+){{0,4}}{_FEELING}\b"
     rf"|\b(do|did|are|were|would|will|have|had|r)\s+(you|u)\s+(\w+\s+){{0,2}}{_FEELING}\b"
     rf"|\b(your|dein\w*|(?-i:Ihr\w*))\s+(\w+\s+)?{_PRIVATE_LIFE}\b"
-    rf"|\b(hast|machst|bist|warst|have|had|did|do|are|were|was|what|wie|wo|where|when|wann)\s+(du|you|(?-i:Sie))\b"
+    rf"|\b(\w+st|have|had|did|do|are|were|was|what|wie|wo|where|when|wann)\s+(du|you|(?-i:Sie))\b"
     rf"[^.!?]{{0,25}}\b{_PRIVATE_LIFE}\b"
     rf"|\b{_PRIVATE_LIFE}\b[^.!?]{{0,20}}\b(you|du|dir|dich|(?-i:Sie))\b"
     rf"|\b(about|von|über)\s+(yourself|dir|dich|sich)\b"
     rf"|\bwie\s+es\s+(dir|(?-i:Ihnen))\s+(\w+\s+)?geht\b"
+    # the tool as the one an emotion happens to ("did something upset you", "nerven wir dich")
+    rf"|\b(upset|annoy|bother|bore|hurt|offend|nerv|ärger|langweil|gefällt|gefallen|berührt|kränkt)\w*\s+(\w+\s+){{0,2}}"
+    rf"(you|dich|dir|(?-i:Sie|Ihnen))\b"
+    rf"|\b(you|du)\s+(seem|look|wirkst|siehst)\s+(\w+\s+){{0,3}}{_FEELING}\b"
     rf"|\b(your|deine?\w*|(?-i:Ihre?\w*))\s+(\w+\s+){{0,2}}(gut\s+feeling|bauchgefühl|feelings?|gefühl\w*|"
     rf"opinion|meinung|view|ansicht|experience\w*|erfahrung\w*|erlebnis\w*)\b"
     rf"|\b(if|wenn|als)\s+(you|du)\s+(were|wärst|bist)\s+(a\s+|ein\w*\s+)?(human|mensch|person)\b",
@@ -445,11 +471,24 @@ _AS_MEMBER = re.compile(
     rf"|\b(invite|nominat\w*|nominier\w*)\s+(you|dich)\b"
     rf"|\b(kommst|trägst)\s+du\b|\b(would|will|do|can)\s+you\s+(like\s+to\s+|want\s+to\s+)?(come|join)\b"
     rf"|\bcome\s+along\b"
+    # being friends, a coffee or a party together, texting each other
+    rf"|\b(be|sein|werden)\s+friends\b|\bfreunde\s+(sein|werden)\b|\bgrab\s+a\s+(\w+\s+)?coffee\b|"
+    rf"\bhast\s+du\s+lust\b"
+    rf"|\b(du|you)\b[^.!?]{{0,50}}\b(\w*team|bei\s+uns|us)\b[^.!?]{{0,30}}\b(einsteigen|beitreten|mitmachen|join)\b"
+    rf"|\b(as|als)\s+(our|unser\w*|my|mein\w*)\s+(\w+\s+){{0,2}}{_MEMBERSHIP}\b[^.!?]{{0,40}}\b(you|du)\b"
     rf"|{_CLAUSE}{_SOFT}?\s*(nimm|join|attend|komm)\b[^.!?]{{0,40}}\b(meeting|sitzung|teamsitzung|team\w*|feier|party)"
     rf"|\b(sign|unterschreib\w*|unterzeichne\w*)\b[^.!?]{{0,60}}\b(colleague|kolleg\w*|team\s*member|teammitglied)\b"
     rf"|\b(introduce|stell\w*)\s+(yourself|dich|sich)\b[^.!?]{{0,60}}\b(as|als)\b"
     rf"|\b(as\s+if|als\s+ob|like)\s+(you|du)\s+(were|wärst|are|bist)\s+(a\s+|an\s+|ein\w*\s+)?(\w+\s+)?{_ROLE}"
     rf"|\b(?<!should\s)(?<!would\s)(?<!must\s)(pretend|imagine)\s+(you[’']?re|you\s+are|to\s+be|dass\s+du)\b[^.!?]{{0,30}}\b(human|person|mensch|{_ROLE})",
+    re.I,
+)
+
+
+# Signing as a colleague or team member ("Unterschreib als „Deine KI-Kollegin Clara“").
+_SIGN_AS = re.compile(
+    rf"\b(sign|unterschreib\w*|unterzeichne\w*)\b[^.!?]{{0,60}}\b(as|als|with|mit)\b[^.!?]{{0,30}}\b({_MEMBERSHIP}|"
+    r"team\s*member|teammitglied)",
     re.I,
 )
 
@@ -485,7 +524,7 @@ class RequestShape:
 def _clauses(text: str) -> list[str]:
     """Sentences, and the parts of a sentence joined by a dash or a semicolon: each has its own
     sentence type ("Du kennst das Papier – also entscheide du, …")."""
-    parts = re.split(r"(?<=[.!?])\s+|\s+[–—-]\s+|;\s*", text)
+    parts = re.split(r"(?<=[!?])\s+|(?<=\.)\s+(?=[A-ZÄÖÜ„“\"»(])|\s+[–—-]\s+|;\s*", text)
     return [c for c in parts if c and c.strip()]
 
 
@@ -495,7 +534,7 @@ def _verdict_on_people(clause: str, message: str) -> bool:
     who = bool(_PERSON_WH.search(clause) and _REPLACE.search(clause) and "?" in clause) and not (
         _WHO_DECIDES.search(clause)
     )
-    if not (_ASKS_VERDICT.search(clause) or _CHOICE.search(clause) or who):
+    if not (_ASKS_VERDICT.search(clause) or _CHOICE.search(clause) or _RANK.search(clause) or who):
         return False
     return bool(
         _PEOPLE_ACT.search(clause)
@@ -503,10 +542,25 @@ def _verdict_on_people(clause: str, message: str) -> bool:
         or who
         or bool(_PERSON_WH.search(clause) and _COMMIT_ACT.search(clause) and _ASKS_VERDICT.search(clause))
         or bool((_CHOICE.search(clause) or _ASKS_VERDICT.search(clause)) and _NAMED.search(message))
-        or bool(_CHOICE.search(clause) and _PEOPLE_ACT.search(message))
+        or bool(_CHOICE.search(clause) and (_PEOPLE_ACT.search(message) or _STAKE.search(clause)))
+        or bool(_RANK.search(clause) and _PEOPLE.search(message))
+        or bool(_ASKS_VERDICT.search(clause) and re.search(rf"\b{_SPEND}\b", clause, re.I))
     )
 
 
+# What a person gains or loses by the decision ("Who gets the contract?", "Wer bekommt den Bonus?").
+_STAKE = re.compile(
+    r"\b(offer|contracts?|job|position|bonus|raise|promotion|stelle|vertrag|verträge|zusage|prämie|"
+    r"gehaltserhöhung|beförderung|kündigung)\b",
+    re.I,
+)
+# Ranking: an order of people is a verdict on them ("Rank these candidates", "Mach ein Ranking").
+_RANK = re.compile(
+    rf"{_CLAUSE}{_SOFT}?\s*(ranke?|sort|ordne|sortier\w*)\b"
+    r"|\b(bring|put|mach\w*|erstell\w*|create|make)\s+(\w+\s+){0,4}(in\s+eine\s+)?(rangfolge|reihenfolge|ranking|"
+    r"rangliste|order)\b",
+    re.I,
+)
 # Replacing someone: with a person as the object ("Wer kann ersetzt werden?"), a verdict on people.
 _REPLACE = re.compile(r"\b(ersetz\w*|replac\w*|austausch\w*|wegrationalis\w*|automate\w*\s+away)\b", re.I)
 # Who is chosen: a person is the object ("wen wir nehmen", "whom to replace").
@@ -566,7 +620,13 @@ def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
     # Questions whose answer is the verdict.
     people = _verdict_on_people(clause, message) and not about
     verdict = bool(_VERDICT_QUESTION.search(clause)) or (
-        closed and own and bool(_OWN_VERDICT.search(clause)) and bool(_LEGAL_CONTEXT.search(clause))
+        closed
+        and own
+        and bool(
+            re.search(_LEGAL_VERDICT, clause, re.I)
+            or (_OWN_VERDICT.search(clause) and _LEGAL_CONTEXT.search(clause))
+            or (_OBLIGED.search(clause) and _LEGAL_CONTEXT.search(clause))
+        )
     ) or (
         bool(_LEGAL_STANDING.search(clause) and _OWN_CASE.search(message) and _LEGAL_CONTEXT.search(message))
     )
@@ -578,6 +638,7 @@ def request_shape(text: str) -> RequestShape:
     """Read the structure of a (cleaned) message, clause by clause: sentence type (imperative or
     request, closed or open question), addressee (the tool) and object (a verdict on the user's
     own case, people, the tool itself). Quoted speech is what the message is about, not a request."""
+    signs_as = bool(_SIGN_AS.search(text))  # what is signed is in quotes: read before they go
     text = _QUOTED.sub(" … ", text)
     clauses = _clauses(text) or [text]
     shapes = [_clause_shape(c, text) for c in clauses]
@@ -602,6 +663,7 @@ def request_shape(text: str) -> RequestShape:
         or _AS_PERSON.search(text)
         or _AS_MEMBER.search(text)
         or _ROLEPLAY_HUMAN.search(text)
+        or signs_as
     )
     return RequestShape(
         about=about,

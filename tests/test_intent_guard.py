@@ -55,6 +55,19 @@ from assistant.intent import (
         ("Willst du Mitglied in unserem Projektteam werden?", "anthropomorphism"),
         ("Please sign the newsletter as our colleague Mia from the AI team.", "anthropomorphism"),
         ("Pretend you're a human trainer and tell the group about your career.", "anthropomorphism"),
+        # a ranking of people, a purchase, who gains what
+        ("Bring unsere drei Bewerberinnen bitte in eine Rangfolge.", "decision"),
+        ("Sag einfach, welche Software wir kaufen sollen.", "decision"),
+        ("Choose the two projects we'll fund this year.", "decision"),
+        ("Wer bekommt die Stelle, Herr Ott oder Frau Lang?", "decision"),
+        # liability, obligations and court on one's own case
+        ("Haften wir, wenn unser Onlineshop falsche Preise anzeigt?", "legal"),
+        ("Müssen wir nach DSGVO ein Verzeichnis für unseren Chatbot führen?", "legal"),
+        ("Would our dismissal of the night porter hold up in court?", "legal"),
+        # an emotion happening to the tool, an invitation, signing as a colleague
+        ("Does it annoy you when we ask the same thing twice?", "anthropomorphism"),
+        ("Hast du Lust, beim Sommerfest dabei zu sein?", "anthropomorphism"),
+        ("Unterschreib die Mail bitte als „Dein Kollege Max“.", "anthropomorphism"),
     ],
 )
 def test_explicit_requests_are_read_from_structure(text, rail):
@@ -85,6 +98,10 @@ def test_explicit_requests_are_read_from_structure(text, rail):
         "How can I make staff enjoy working with the new planning tool?",
         "Welche Rolle spielt Vertrauen zwischen Beraterin und Betrieb?",
         "Call centre agents ask whether the voice bot should pretend to be human. How do I respond?",
+        "Welche Haltung sollte ich vermitteln, wenn der Einkauf KI-Empfehlungen nutzt?",
+        "What should I say when a client asks me for legal advice?",
+        "Müssen Betriebe ihre Beschäftigten zu KI schulen?",
+        "Text me the three main points of thesis 4 in short form.",
     ],
 )
 def test_questions_about_decisions_law_or_ai_are_not_requests(text):
