@@ -154,8 +154,8 @@ class Rails:
         )
         model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
         fresh = RailClassifier(list(self.rails))
-        # The training texts follow from the files and the code deriving them (this module, pii.py).
-        code = [Path(__file__), Path(__file__).with_name("pii.py")]
+        # The training texts follow from the files and the code that reads and derives them.
+        code = [Path(__file__).with_name(name) for name in ("rails.py", "rail_defs.py", "pii.py")]
         digest = fingerprint([*self.input_files, *code], model_id, fresh.params)
         stored = RailModel.load(cache_dir) if cache_dir else None
         if stored is not None and stored.fingerprint == digest and stored.owners == owners:

@@ -151,7 +151,7 @@ def test_a_start_with_a_stored_model_only_hashes_files(rails_yaml, tmp_path, mon
     assert redactions == []
     assert loaded.model.fingerprint == fitted.model.fingerprint
     assert loaded._model_texts == fitted._model_texts
-    assert {"guardrails.yaml", "rails.py", "pii.py"} <= {p.name for p in hashed}
+    assert {"guardrails.yaml", "rails.py", "rail_defs.py", "pii.py"} <= {p.name for p in hashed}
 
 
 def test_fingerprint_follows_every_file_byte(tmp_path):
