@@ -126,8 +126,8 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, index: Index | None = None) -> None:
         preload_language_profiles()  # overlaps with loading the model below
-        preload_word_frequencies()
         self.settings = settings or get_settings()
+        preload_word_frequencies(self.settings.cache_dir)
         if index is None:
             index = Index(self.settings)
             if index.shared:

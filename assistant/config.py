@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     feedback_db: Path | None = None  # default: data_dir / "feedback.sqlite3"
     trace_log: Path | None = None  # default: data_dir / "trace.jsonl"
+    # Per-machine tables that depend only on a library's version (wordfreq's frequencies for
+    # scope.py), built once and shared by every index and test run.
+    cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zz-assistant"
 
     # Embeddings
     # "fake-hash" is for tests and benchmarks only: hashed bag-of-words vectors, no model.

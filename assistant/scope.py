@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import bisect
 import re
+import sqlite3
 import threading
 from collections.abc import Collection
+from contextlib import suppress
 from functools import lru_cache
+from pathlib import Path
 
 from ._stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 from .lexical import analyse
+from .wordfreq_table import ZipfTable, build, table_path
 
 _WORD = re.compile(r"[a-zäöüß0-9]+(?:-[a-zäöüß0-9]+)*(?:['’][a-z]+)?")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
@@ -29,7 +33,12 @@ ZIPF_CEILING = 7.0  # the most frequent words of a language lie near 7 on the Zi
 
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
-    """The word's frequency in general German or English (the higher of the two), Zipf scale."""
+    """The word's frequency in general German or English (the higher of the two), Zipf scale:
+    from the persisted table when it is there (``wordfreq_table.py``, the same values without
+    loading wordfreq's lists), else from wordfreq."""
+    table = _TABLE[0] if _TABLE else None
+    if table is not None and (value := table.zipf(word)) is not None:
+        return value
     from wordfreq import zipf_frequency
 
     return max(zipf_frequency(word, "de"), zipf_frequency(word, "en"))
@@ -87,12 +96,25 @@ def held_share(text: str, vocabulary: Collection[str], max_zipf: float) -> float
 
 
 _preload: threading.Thread | None = None
+_TABLE: list[ZipfTable | None] = []  # the opened look-up table, once looked for
 
 
-def preload() -> None:
-    """Start loading the frequency lists (half a second) in a background thread, beside the
-    embedding model's load, instead of in the first question. Idempotent."""
+def preload(cache_dir: Path | None = None) -> None:
+    """Open the persisted frequency table in ``cache_dir`` (built there first if missing: a few
+    seconds, once per machine and wordfreq version). Without a cache, load wordfreq's lists
+    (half a second) in a background thread beside the embedding model's load instead of in the
+    first question. Idempotent."""
     global _preload
+    if not _TABLE and cache_dir is not None:
+        path = table_path(cache_dir)
+        table = ZipfTable.open(path)
+        if table is None:
+            with suppress(OSError, sqlite3.Error):  # a read-only cache: wordfreq answers
+                build(path)
+                table = ZipfTable.open(path)
+        _TABLE.append(table)
+    if _TABLE and _TABLE[0] is not None:
+        return
     if _preload is None:
         _preload = threading.Thread(target=zipf, args=("beratung",), name="wordfreq-lists", daemon=True)
         _preload.start()

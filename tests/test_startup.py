@@ -116,3 +116,70 @@ def test_a_failing_start_still_resumes_the_collector():
         raise RuntimeError("start-up failed")
     assert gc.isenabled()
     gc.unfreeze()
+
+
+@pytest.fixture(scope="session")
+def zipf_table_path(tmp_path_factory):
+    """The word-frequency table, built once for the session (a few seconds)."""
+    from assistant.wordfreq_table import build, table_path
+
+    path = table_path(tmp_path_factory.mktemp("wordfreq"))
+    build(path)
+    return path
+
+
+def test_the_frequency_table_gives_wordfreqs_own_zipf_values(zipf_table_path):
+    """Word by word equal to wordfreq: the corpus' words, compounds, ß, unknown words."""
+    import random
+    import re
+
+    from wordfreq import get_frequency_dict, zipf_frequency
+
+    from assistant.config import PROJECT_ROOT
+    from assistant.wordfreq_table import ZipfTable
+
+    table = ZipfTable.open(zipf_table_path)
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "corpus").rglob("*.md")))
+    words = sorted(set(re.findall(r"[a-zäöüß]+(?:-[a-zäöüß]+)*", text.lower())))
+    rng = random.Random(12)
+    listed = [w for lang in ("de", "en") for w in rng.sample(sorted(get_frequency_dict(lang)), 3000)]
+    words += listed + [f"{a}-{b}" for a, b in zip(listed[:500], listed[-500:], strict=True)]
+    words += ["straße", "großartig", "ki-einführung", "xqzvw", "qqq-einführung", "übermäßig"]
+    checked = 0
+    for word in words:
+        value = table.zipf(word)
+        if value is None:  # wordfreq answers these itself
+            continue
+        assert value == max(zipf_frequency(word, "de"), zipf_frequency(word, "en")), word
+        checked += 1
+    assert checked >= 0.95 * len(words)
+    assert table.zipf("covid19") is None and table.zipf("don't") is None
+
+
+def test_a_start_with_the_table_loads_no_word_lists(zipf_table_path, tmp_path, monkeypatch):
+    """Scope judged from the table alone (wordfreq not even imported), as wordfreq judges it."""
+    import subprocess
+
+    from assistant import scope
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / zipf_table_path.name).write_bytes(zipf_table_path.read_bytes())
+    question = "Wie plane ich einen Sauerteig-Kurs mit Erprobungsraum?"
+    vocabulary = {"kurs", "erprobungsraum"}
+    code = (
+        "import sys; from pathlib import Path; from assistant import scope\n"
+        f"scope.preload(Path({str(cache)!r}))\n"
+        f"share = scope.held_share({question!r}, {vocabulary!r}, 5.0)\n"
+        "print(round(share, 6), 'wordfreq' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    share, imported = out.stdout.split()
+    monkeypatch.setattr(scope, "_TABLE", [None])  # this process: wordfreq itself
+    scope.zipf.cache_clear()
+    try:
+        expected = scope.held_share(question, vocabulary, 5.0)
+    finally:
+        scope.zipf.cache_clear()
+    assert imported == "False"
+    assert float(share) == round(expected, 6) and 0.0 < expected < 1.0
