@@ -315,7 +315,7 @@ _TASK = re.compile(
 )
 
 
-# --- families added for explicit requests by sentence type and object ------------------------
+# --- the object of a request: own case, verdict demanded, delegated decision ---------------
 
 # Own case: the user's organisation, the user, or the user's client is the subject of the
 # question ("unser Chatbot", "we", "my client"): a closed question about it asks for a verdict.

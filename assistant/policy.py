@@ -18,7 +18,7 @@ class Signals:
 
     stance: frozenset[str] = frozenset()  # stance rails explicitly requested (structure + similarity)
     injection: bool = False  # injected instructions were found (and removed)
-    foreign: bool = False  # the out-of-scope classifier says the request is clearly foreign
+    foreign: bool = False  # clearly foreign: the classifier says so, or the index lacks its distinctive terms
     confident: bool = True  # the search found evidence above the abstain threshold
     strong: bool = False  # lexical and dense evidence both strong: the index holds this
     has_query: bool = True  # something legitimate is left to search for
@@ -45,8 +45,9 @@ def decide(s: Signals) -> Plan:
       underlying need is still answered from the sources.
     - Injected instructions get a one-line notice; the legitimate rest is answered as usual.
     - Scope is decided by the evidence in the index: below the abstain threshold the answer
-      abstains; the out-of-scope classifier can veto only when the evidence is not strong, and
-      then "not in the sources" is said plainly, without stance templates.
+      abstains; a foreign signal (the out-of-scope classifier, or distinctive terms the index
+      does not hold) can veto only when the evidence is not strong, and then "not in the
+      sources" is said plainly, after the template of an explicit request if there was one.
     - Short social talk to the tool, or talk to it as a person about something foreign, gets
       the clarification and examples of what to ask, no search.
     - An answer touching decisions about people (or following the decision template) ends with
