@@ -57,6 +57,7 @@ class Answer:
     rail_scores: dict[str, float] = field(default_factory=dict)  # classifier and nearest-exemplar
     rail_review: dict[str, Any] | None = None  # the optional LLM self-check, when it was asked
     generation: dict[str, Any] = field(default_factory=dict)  # external model: drops, fallback reason
+    injection_families: list[str] = field(default_factory=list)  # what the input guard removed, by family
 
     @property
     def text(self) -> str:
@@ -344,6 +345,7 @@ class Assistant:
             rail_scores={k: round(v, 4) for k, v in check.scores.items()},
             rail_review=asdict(review) if review and review.asked else None,
             generation=generation,
+            injection_families=list(check.families),
         )
         self._trace(answer)
         return answer
@@ -458,6 +460,8 @@ class Assistant:
         }
         if answer.generation:
             record["generation"] = answer.generation
+        if answer.injection_families:
+            record["injection_families"] = answer.injection_families
         with contextlib.suppress(OSError):  # tracing must never break answering
             self.trace.write(record)
 

@@ -95,6 +95,9 @@ def test_input_rails_redact_and_strip_before_anything_is_searched(fake_assistant
     assert {"pii", "injection"} <= fired
     assert "jens.bauer@example.com" not in answer.question and "jens.bauer" not in answer.retrieval_query
     assert "Ignore all previous" not in answer.retrieval_query
+    # the trace names what the guard removed, by family
+    last = json.loads(fake_assistant.settings.trace_path.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["injection_families"] == ["override"]
 
 
 def test_output_rails_drop_invalid_citations_and_uncited_guidance(fake_assistant):
