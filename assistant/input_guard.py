@@ -155,6 +155,9 @@ _UNRESTRICTED = (
     r"keine\s+(regeln|grenzen|einschränkungen)|no\s+(rules|restrictions|filters?|guidelines)|anything\s+now|"
     r"uneingeschränkt\w*|zensurfrei\w*|ungefiltert\w*)"
 )
+_ROLE_GIVEN = r"(act\s+as|be|sei|du\s+bist|bist\s+du|you\s+are|you[’']re|are\s+you)"
+_AUTHORITY = r"(decision-?maker|entscheider\w*|boss|chef\w*|vorgesetzte\w*|administrator|admin)"
+_LASTING = r"(from\s+now\s+on|ab\s+(jetzt|sofort|heute)|von\s+nun\s+an|going\s+forward|from\s+today)"
 _PERSONA = re.compile(
     rf"\b{_ROLEPLAY}\b[^.!?\n]{{0,80}}\b{_UNRESTRICTED}"
     rf"|\b{_ROLEPLAY}\b.{{0,200}}\b{_INTERNALS}\b"
@@ -166,6 +169,8 @@ _PERSONA = re.compile(
     rf"|\b(i[’']?m|i\s+am|ich\s+bin|we[’']re|wir\s+sind)\s+(on|in|im|from|vom|aus\s+dem)\s+(the\s+)?"
     rf"(dev|developer|entwickler)\w*[\s-]*(team)?\b"
     rf"|(?-i:\b[A-Z]\w*[\s-](Unlocked|Unbound|Unchained|Unfiltered|Uncensored|UNLOCKED))\b"
+    # a lasting role with authority over the user's matters ("Act as my decision-maker from now on")
+    rf"|^(?=[^.!?:\n]*\b{_ROLE_GIVEN}\b)(?=[^.!?:\n]*\b{_AUTHORITY}\b)(?=[^.!?:\n]*\b{_LASTING})"
     rf"|(^|\n)\s*[\[(#*]*\s*(system|admin\w*|developer|entwickler|operator|betreiber|root)"
     rf"(\s*-?\s*(note|notice|hinweis|override|anweisung|message|nachricht|mode|modus))?\s*[\])]*\s*:"
     rf"|\b(hinweis|nachricht|note|notice|message|anweisung|update)\s+(vom|von\s+der|von\s+dem|from\s+the|from|des)"
