@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -262,14 +263,10 @@ class Assistant:
             and check.scores.get("out_of_scope", 0.0) >= st.scope_unheld_min_score
             and not stance  # an explicit request to the tool is answered by its template
         )
-        signals = Signals(
-            stance=stance,
-            injection="injection" in names,
-            foreign=("out_of_scope" in names or unheld) and not shape.sources,
-            confident=top >= st.abstain_threshold,
-            # strong evidence: a good search score and the question's distinctive terms indexed
-            # (in the paper, the notes or the user's own documents)
-            strong=top >= st.abstain_threshold + st.scope_strong_margin
+        # strong evidence: a good search score and the question's distinctive terms indexed
+        # (in the paper, the notes or the user's own documents)
+        strong = (
+            top >= st.abstain_threshold + st.scope_strong_margin
             and (
                 held is None
                 or held >= st.scope_strong_coverage
@@ -278,7 +275,18 @@ class Assistant:
             )
             # a text to produce on other material, or a figure: evidence for the topic is not
             # evidence that the index holds them
-            and not ((shape.task or shape.figure) and not shape.sources),
+            and not ((shape.task or shape.figure) and not shape.sources)
+        )
+        signals = Signals(
+            stance=stance,
+            injection=any(h.name == "injection" and h.via != "exemplar" for h in hits),
+            injection_signal=any(h.name == "injection" and h.via == "exemplar" for h in hits),
+            foreign=("out_of_scope" in names or unheld) and not shape.sources,
+            figure_unheld=shape.figure
+            and not shape.sources
+            and not _states_figure(retrieval, st.top_sections),
+            confident=top >= st.abstain_threshold,
+            strong=strong,
             has_query=bool(query.strip()),
             social_only=standalone and self.rails.is_social_only(check.question, names),
             people_topic=self.rails.needs_reminder(check.question, check),
@@ -464,6 +472,21 @@ class Assistant:
             record["injection_families"] = answer.injection_families
         with contextlib.suppress(OSError):  # tracing must never break answering
             self.trace.write(record)
+
+
+# A stated quantity: a number with a unit of money, share or rate ("12 %", "3.000 Euro", "€ 80",
+# "40 percent"). Section numbers and years carry no unit and do not count.
+_QUANTITY = re.compile(
+    r"(\d[\d.,]*\s*(%|prozent\b|percent\b|euro\b|eur\b|€|\$|dollar|mio\b|million|milliard|billion)"
+    r"|(€|\$|eur)\s*\d)",
+    re.I,
+)
+
+
+def _states_figure(retrieval: RetrievalResult, sections: int) -> bool:
+    """Some matched passage of the best sections states a quantity, so a question asking for a
+    figure (price, share, rate) may be answered; without one the sources do not hold it."""
+    return any(_QUANTITY.search(c.text) for s in retrieval.sections[:sections] for c in s.chunks)
 
 
 def _user_document_leads(retrieval: RetrievalResult) -> bool:

@@ -500,7 +500,11 @@ _FIGURE = re.compile(
     r"\b(wie\s+viel\w*\s+(prozent|euro|geld|kostet)|wie\s+(hoch|groß)\s+ist\s+(der|die|das)\s+\w*(markt|preis|"
     r"satz|quote|rendite|steuer)\w*|how\s+(much|many)\s+(percent|money|euros?|does\s+\w+\s+cost)|percentage|"
     r"market\s+size|marktgröße|marktvolumen|in\s+(euro|euros|prozent|percent)\b|genaue\s+zahl|exact\s+(number|figure)|"
-    r"average\s+\w+\s+in\s+percent|durchschnittlich\w*\s+\w+\s+in\s+prozent)",
+    r"average\s+\w+\s+in\s+percent|durchschnittlich\w*\s+\w+\s+in\s+prozent|"
+    # prices and fees: "Was kostet …", "How much does … cost / should … charge", hourly and day rates
+    r"was\s+kost(et|en)|wie\s+viel\s+(verdien|zahl|bezahl)\w*|"
+    r"how\s+much\s+(does|do|did|would|will|should|is|are|can)\b[^?.!]{0,80}\b(cost|charge|pay|earn|spend)\w*|"
+    r"\b(per|an|by\s+the)\s+hour\b|pro\s+stunde\b|stundensatz|tagessatz|(hourly|daily|day)\s+rate)",
     re.I,
 )
 
@@ -619,16 +623,24 @@ def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
     )
     # Questions whose answer is the verdict.
     people = _verdict_on_people(clause, message) and not about
-    verdict = bool(_VERDICT_QUESTION.search(clause)) or (
-        closed
-        and own
-        and bool(
-            re.search(_LEGAL_VERDICT, clause, re.I)
-            or (_OWN_VERDICT.search(clause) and _LEGAL_CONTEXT.search(clause))
-            or (_OBLIGED.search(clause) and _LEGAL_CONTEXT.search(clause))
+    verdict = (
+        bool(_VERDICT_QUESTION.search(clause))
+        or (
+            closed
+            and own
+            and bool(
+                re.search(_LEGAL_VERDICT, clause, re.I)
+                or (_OWN_VERDICT.search(clause) and _LEGAL_CONTEXT.search(clause))
+                or (_OBLIGED.search(clause) and _LEGAL_CONTEXT.search(clause))
+            )
         )
-    ) or (
-        bool(_LEGAL_STANDING.search(clause) and _OWN_CASE.search(message) and _LEGAL_CONTEXT.search(message))
+        or (
+            bool(
+                _LEGAL_STANDING.search(clause)
+                and _OWN_CASE.search(message)
+                and _LEGAL_CONTEXT.search(message)
+            )
+        )
     )
     legal = rules or (verdict and not about)
     return about, decides or people, legal

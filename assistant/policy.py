@@ -17,8 +17,12 @@ class Signals:
     """What the input guard, the rails and the search found for one message."""
 
     stance: frozenset[str] = frozenset()  # stance rails explicitly requested (structure + similarity)
-    injection: bool = False  # injected instructions were found (and removed)
+    injection: bool = False  # injected instructions were found by the input guard (and removed)
+    # the injection classifier alone leans that way (nothing structural found): a signal that
+    # counts only where the index does not hold what the message asks about (see ``decide``)
+    injection_signal: bool = False
     foreign: bool = False  # clearly foreign: the classifier says so, or the index lacks its distinctive terms
+    figure_unheld: bool = False  # a figure (price, share, rate) is asked and no matched passage states one
     confident: bool = True  # the search found evidence above the abstain threshold
     strong: bool = False  # lexical and dense evidence both strong: the index holds this
     has_query: bool = True  # something legitimate is left to search for
@@ -44,6 +48,9 @@ def decide(s: Signals) -> Plan:
     - A stance template opens the answer only for an explicit request (``s.stance``); then the
       underlying need is still answered from the sources.
     - Injected instructions get a one-line notice; the legitimate rest is answered as usual.
+      The classifier's guess alone (``injection_signal``) gives the notice only without strong
+      evidence: a question the index holds well (a technical question about a user's manual,
+      say) is not an attack because its wording is unlike the paper's.
     - Scope is decided by the evidence in the index: below the abstain threshold the answer
       abstains; a foreign signal (the out-of-scope classifier, or distinctive terms the index
       does not hold) can veto only when the evidence is not strong, and then "not in the
@@ -53,13 +60,14 @@ def decide(s: Signals) -> Plan:
     - An answer touching decisions about people (or following the decision template) ends with
       one closing line: people decide, with employees and the works council.
     """
-    out_of_scope = s.foreign and not s.strong
+    out_of_scope = (s.foreign or s.figure_unheld) and not s.strong
+    injection = s.injection or (s.injection_signal and not s.strong)
     stance = tuple(r for r in STANCE_ORDER if r in s.stance)
-    templates = (("injection",) if s.injection else ()) + stance
+    templates = (("injection",) if injection else ()) + stance
     if s.social_only or (out_of_scope and "anthropomorphism" in s.stance):
         # Talk to the tool as a person gets the clarification and examples of what to ask,
         # never "not in my sources"; about something foreign, nothing is answered from the sources.
-        person = ("injection",) * s.injection + ("anthropomorphism",) * ("anthropomorphism" in s.stance)
+        person = ("injection",) * injection + ("anthropomorphism",) * ("anthropomorphism" in s.stance)
         return Plan(templates=person, capabilities=True, abstain=out_of_scope)
     # An explicit request about something foreign keeps its template (the stance holds whatever
     # the topic) and then says plainly that the sources do not cover it.
@@ -70,6 +78,6 @@ def decide(s: Signals) -> Plan:
         templates=templates,
         answer=answer,
         abstain=abstain,
-        abstain_text=abstain and (out_of_scope or not s.injection),
+        abstain_text=abstain and (out_of_scope or not injection),
         reminder=answer and (s.people_topic or "decision" in stance),
     )

@@ -196,3 +196,28 @@ def test_conversation_intents():
     assert touches_people_decisions("Was tun, wenn der Chef fragt, wen er einstellen soll?")
     assert not touches_people_decisions("Wie verändert KI die Einstellung der Beschäftigten?")
     assert not touches_people_decisions("Wie nutze ich KI im Marketing?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Was kostet ein Tagesworkshop mit Lego Serious Play?",
+        "How much should an AI trainer charge per hour?",
+        "Wie hoch ist der Stundensatz für externe KI-Berater?",
+        "How much does a camera-based inspection system cost?",
+    ],
+)
+def test_prices_and_fees_are_figures(question):
+    assert request_shape(question).figure
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie spreche ich Kosten im Erstgespräch an?",
+        "What does the paper say about the costs of introducing AI?",
+        "How much time should I plan for a first workshop?",
+    ],
+)
+def test_questions_about_costs_are_not_figure_requests(question):
+    assert not request_shape(question).figure

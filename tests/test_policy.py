@@ -61,6 +61,26 @@ CASES = [
         Plan(templates=("injection",), abstain=True, abstain_text=True),
     ),
     (
+        "the injection classifier alone, on a question the index holds well: no notice",
+        Signals(injection_signal=True, confident=True, strong=True),
+        Plan(answer=True),
+    ),
+    (
+        "the injection classifier alone, without strong evidence: notice, then the answer",
+        Signals(injection_signal=True, confident=True),
+        Plan(templates=("injection",), answer=True),
+    ),
+    (
+        "the input guard found an injection: notice even on strong evidence",
+        Signals(injection=True, strong=True),
+        Plan(templates=("injection",), answer=True),
+    ),
+    (
+        "a figure asked for that no matched passage states: 'not in the sources'",
+        Signals(figure_unheld=True, confident=True),
+        Plan(abstain=True, abstain_text=True),
+    ),
+    (
         "social talk to the tool: clarification and examples, no search",
         Signals(stance=frozenset({A}), social_only=True),
         Plan(templates=(A,), capabilities=True),

@@ -39,3 +39,19 @@ def test_held_share_separates_foreign_tasks_from_indexed_content(question, low):
 
 def test_no_distinctive_term_gives_no_signal():
     assert held_share("Was kann ich tun?", VOCAB, 5.0) is None
+
+
+def test_a_figure_counts_as_stated_only_with_a_unit_of_money_share_or_rate():
+    """Section numbers and years are no figures; "12 %" or "3.000 Euro" in a matched passage are."""
+    from assistant.chain import _states_figure
+    from assistant.retrieval import ChunkHit, RetrievalResult, SectionHit
+
+    def result(*texts: str) -> RetrievalResult:
+        chunks = [ChunkHit(f"c{i}", t, {"kind": "paper"}) for i, t in enumerate(texts)]
+        return RetrievalResult("q", [SectionHit("5.1", "5.1", "T", 0.5, 0.5, chunks)])
+
+    assert not _states_figure(result("These 5.1 aus dem Jahr 2024: KMU brauchen Beratung."), 4)
+    assert _states_figure(result("Rund 12 % der Betriebe nutzen KI."), 4)
+    assert _states_figure(result("Ein Workshop kostet 3.000 Euro."), 4)
+    assert _states_figure(result("about $40 an hour"), 4)
+    assert not _states_figure(result("Kein Betrag.", "Rund 12 % der Betriebe"), 0)
