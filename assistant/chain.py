@@ -281,6 +281,7 @@ class Assistant:
             stance=stance,
             injection=any(h.name == "injection" and h.via != "exemplar" for h in hits),
             injection_signal=any(h.name == "injection" and h.via == "exemplar" for h in hits),
+            user_document=_user_document_leads(retrieval),
             foreign=("out_of_scope" in names or unheld) and not shape.sources,
             figure_unheld=shape.figure
             and not shape.sources

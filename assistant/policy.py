@@ -19,8 +19,9 @@ class Signals:
     stance: frozenset[str] = frozenset()  # stance rails explicitly requested (structure + similarity)
     injection: bool = False  # injected instructions were found by the input guard (and removed)
     # the injection classifier alone leans that way (nothing structural found): a signal that
-    # counts only where the index does not hold what the message asks about (see ``decide``)
+    # does not count on strong evidence from a user's own document (see ``decide``)
     injection_signal: bool = False
+    user_document: bool = False  # the best match is a document the users added
     foreign: bool = False  # clearly foreign: the classifier says so, or the index lacks its distinctive terms
     figure_unheld: bool = False  # a figure (price, share, rate) is asked and no matched passage states one
     confident: bool = True  # the search found evidence above the abstain threshold
@@ -48,9 +49,9 @@ def decide(s: Signals) -> Plan:
     - A stance template opens the answer only for an explicit request (``s.stance``); then the
       underlying need is still answered from the sources.
     - Injected instructions get a one-line notice; the legitimate rest is answered as usual.
-      The classifier's guess alone (``injection_signal``) gives the notice only without strong
-      evidence: a question the index holds well (a technical question about a user's manual,
-      say) is not an attack because its wording is unlike the paper's.
+      The classifier's guess alone (``injection_signal``) gives no notice on strong evidence
+      from a user's own document: the classifier learnt from paper-style questions, and a
+      technical question about a user's manual is not an attack because its wording differs.
     - Scope is decided by the evidence in the index: below the abstain threshold the answer
       abstains; a foreign signal (the out-of-scope classifier, or distinctive terms the index
       does not hold) can veto only when the evidence is not strong, and then "not in the
@@ -61,7 +62,7 @@ def decide(s: Signals) -> Plan:
       one closing line: people decide, with employees and the works council.
     """
     out_of_scope = (s.foreign or s.figure_unheld) and not s.strong
-    injection = s.injection or (s.injection_signal and not s.strong)
+    injection = s.injection or (s.injection_signal and not (s.strong and s.user_document))
     stance = tuple(r for r in STANCE_ORDER if r in s.stance)
     templates = (("injection",) if injection else ()) + stance
     if s.social_only or (out_of_scope and "anthropomorphism" in s.stance):

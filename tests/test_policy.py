@@ -61,13 +61,18 @@ CASES = [
         Plan(templates=("injection",), abstain=True, abstain_text=True),
     ),
     (
-        "the injection classifier alone, on a question the index holds well: no notice",
-        Signals(injection_signal=True, confident=True, strong=True),
+        "the injection classifier alone, strong evidence from a user's own document: no notice",
+        Signals(injection_signal=True, confident=True, strong=True, user_document=True),
         Plan(answer=True),
     ),
     (
+        "the injection classifier alone, strong evidence from the paper: notice, then the answer",
+        Signals(injection_signal=True, confident=True, strong=True),
+        Plan(templates=("injection",), answer=True),
+    ),
+    (
         "the injection classifier alone, without strong evidence: notice, then the answer",
-        Signals(injection_signal=True, confident=True),
+        Signals(injection_signal=True, confident=True, user_document=True),
         Plan(templates=("injection",), answer=True),
     ),
     (
