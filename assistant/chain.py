@@ -147,25 +147,30 @@ class Assistant:
         )
         self.self_check = make_self_check(self.settings, self.rails, self.llm_client)
         self.trace = TraceLog(self.settings.trace_path)  # shared by every worker (see docs/deployment.md)
-        self._tracing = True
+        self._untraced: list[str] = []  # warm-up questions not to trace (see ``untraced``)
 
     def warm_up(self, questions: list[str] | None = None) -> None:
         """Do now what the first question would otherwise do lazily: load the search views
         and the sentence store, the language profiles, and run the whole pipeline once per
         question (not traced), so the first real answer is as fast as the tenth."""
         self.retriever.warm()
-        with self.untraced():
-            for question in questions or self.settings.warm_up_questions:
+        questions = questions or self.settings.warm_up_questions
+        with self.untraced(questions):
+            for question in questions:
                 self._run(question, None)
 
     @contextmanager
-    def untraced(self) -> Iterator[None]:
-        """Answers given inside are not written to the trace log (start-up warm-up only)."""
-        self._tracing = False
+    def untraced(self, questions: list[str] | None = None) -> Iterator[None]:
+        """Answers to these start-up questions (default: the warm-up questions) are not written
+        to the trace log while inside. Only those questions: a user's question answered at the
+        same time (a worker is reachable before its warm-up request is done) is traced."""
+        added = list(questions or self.settings.warm_up_questions)
+        self._untraced.extend(added)
         try:
             yield
         finally:
-            self._tracing = True
+            for question in added:
+                self._untraced.remove(question)
 
     # --- public API ------------------------------------------------------------------------
 
@@ -451,7 +456,7 @@ class Assistant:
         return generated.sentences
 
     def _trace(self, answer: Answer) -> None:
-        if not self._tracing:
+        if answer.question in self._untraced:
             return
         record = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -404,7 +404,7 @@ def launch(
         assistant.warm_up()  # no lazy work left for the first user's question
     demo = start(assistant, settings, host, port, auth, prevent_thread_lock=True, status=status)
     local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    with assistant.untraced():
+    with assistant.untraced(settings.warm_up_questions[:1]):
         warm_http(local, settings.warm_up_questions[0])
     print(f"Bereit / ready: http://{host}:{port}/", flush=True)
     if not prevent_thread_lock:

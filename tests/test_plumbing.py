@@ -251,6 +251,19 @@ def test_serve_says_ready_only_after_an_untraced_answer_went_through_the_api(
         demo.close()
 
 
+def test_during_the_warm_up_only_the_warm_up_questions_go_untraced(fake_assistant, fake_settings):
+    """A worker is reachable before its warm-up request is done (a cluster waits for the port):
+    a user's question answered in that window is traced, the warm-up question is not."""
+    warm, user = "Was ist ein Reifegradmodell?", "Wie beteilige ich den Betriebsrat früh?"
+    with fake_assistant.untraced([warm]):
+        fake_assistant.ask(warm)
+        fake_assistant.ask(user)
+    fake_assistant.ask(warm)  # after the warm-up, the same question is an ordinary one
+    lines = fake_settings.trace_path.read_text(encoding="utf-8").splitlines()
+    logged = [json.loads(line)["question"] for line in lines]
+    assert logged.count(user) == 1 and logged.count(warm) == 1
+
+
 def test_search_views_read_the_index_in_pages(fake_temp_settings):
     """A get() of every row fails above ~32k rows, so the views read in pages; a small page
     must give exactly the rows one read gives."""
