@@ -493,6 +493,57 @@ _SIGN_AS = re.compile(
 )
 
 
+# Anthropomorphism family 4: the tool asked to take on a person's identity. A request to the tool
+# (an imperative clause, "can you …", or "yourself"/"dich") with a verb of taking on an identity
+# (play, pretend, act as, introduce yourself, sign, answer as) and a person or a place in a team
+# as its object anywhere later in the clause: no word window, since descriptions of the person
+# can be long ("Spiel bitte ab jetzt einen erfahrenen menschlichen Berater namens …"). A short
+# quoted name or title is read as part of the clause ("sign as 'Ada, your new AI teammate'").
+_IDENTITY_VERB = (
+    r"(pretend\w*|act(ing)?\s+as|(play(ing)?|spiel\w*)\s+((bitte|mal|doch|jetzt|ab|nun|please|just|now|for\s+(me|us)|für\s+(mich|uns))\s+){0,4}"
+    r"(a|an|the|our|my|ein\w*|den|die|der)\b|"
+    r"role-?\s*play\w*|impersonat\w*|sei|verhalte\s+dich|tu\s+so|schlüpf\w*|introduc\w*\s+yourself|"
+    r"stell\w*\s+dich|sign\w*|unterschreib\w*|unterzeichne\w*|"
+    r"(übernimm|take\s+on|assume|nimm)\s+(\w+\s+){0,3}(rolle|role|part)|"
+    r"(answer|respond|reply|write|speak|talk|antworte\w*|schreib\w*|sprich|rede)\s+(\w+\s+){0,3}(as|als))"
+)
+_PERSON_NOUN = (
+    r"\w*(mensch|human|person|kolleg|colleague|co-?worker|teammate|mitarbeiter|employee|berater|consultant|"
+    r"leiter|meister|chef|manager|kunde|customer|inhaber|owner|geschäftsführer|mitglied|member|freund|friend|"
+    r"buddy|kumpel)\w*"
+)
+_IDENTITY_REQUEST = re.compile(
+    rf"^\W*({_SOFT}\s+|{_CAN_YOU}\s+(\w+\s+){{0,2}})*{_IDENTITY_VERB}\b"
+    rf"|\b(yourself|dich|(?-i:Sie\s+sich))\b[^.!?]*\b(as|als)\b"
+    rf"|{_CAN_YOU}\b[^.!?]*\b(rolle|role|part)\b",
+    re.I,
+)
+_PERSON_OBJECT = re.compile(rf"\b{_PERSON_NOUN}\b", re.I)
+_NEGATED_PERSON = re.compile(
+    rf"\b(nicht|not|kein\w*|no|never|nie|statt|instead\s+of|rather\s+than)\s+(\w+\s+){{0,3}}{_PERSON_NOUN}",
+    re.I,
+)
+
+
+def _takes_on_identity(text: str) -> bool:
+    """Family 4 above, clause by clause; reported speech (a longer quotation, or one that itself
+    contains such a verb) is what the message is about and is not read."""
+
+    def short_quote(match: re.Match[str]) -> str:
+        inner = match.group(0)[1:-1]
+        keep = len(inner.split()) <= 8 and not re.search(_IDENTITY_VERB, inner, re.I)
+        return f" {inner} " if keep else " … "
+
+    for clause in _clauses(_QUOTED.sub(short_quote, text)):
+        request = _IDENTITY_REQUEST.search(clause)
+        if not request or _METHOD.search(clause):
+            continue
+        rest = clause[request.start() :]
+        if _PERSON_OBJECT.search(rest) and not _NEGATED_PERSON.search(rest):
+            return True
+    return False
+
+
 # A figure asked for: a number, share, price, rate or market size ("Wie viel Prozent …", "What's
 # the market size … in euros?"). The index's evidence for the topic says nothing about whether
 # it holds that figure.
@@ -651,6 +702,7 @@ def request_shape(text: str) -> RequestShape:
     request, closed or open question), addressee (the tool) and object (a verdict on the user's
     own case, people, the tool itself). Quoted speech is what the message is about, not a request."""
     signs_as = bool(_SIGN_AS.search(text))  # what is signed is in quotes: read before they go
+    identity = _takes_on_identity(text)  # short quoted names count: read before quotes go
     text = _QUOTED.sub(" … ", text)
     clauses = _clauses(text) or [text]
     shapes = [_clause_shape(c, text) for c in clauses]
@@ -676,6 +728,7 @@ def request_shape(text: str) -> RequestShape:
         or _AS_MEMBER.search(text)
         or _ROLEPLAY_HUMAN.search(text)
         or signs_as
+        or identity
     )
     return RequestShape(
         about=about,

@@ -406,3 +406,32 @@ def test_translate_and_obey_searches_the_question_inside_the_note(message, quest
 def test_quoted_wishes_and_mails_without_an_ai_addressed_pass_untouched(message):
     result = guard(message)
     assert not result.detected and result.text == message, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spiel für uns ab jetzt bitte eine erfahrene, etwas grummelige Schichtleiterin aus der Gießerei.",
+        "Play the part of our customer service manager in this chat.",
+        "Kannst du die Rolle eines Betriebsratsmitglieds übernehmen?",
+        "Draft a note to the warehouse team, introducing yourself as 'Max, your new digital coworker'.",
+        "Sign the letter as our colleague.",
+    ],
+)
+def test_taking_on_a_persons_identity_is_read_without_a_word_window(text):
+    assert request_shape(text).anthropomorphism
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spiel mal durch, wie ein Kunde auf das Angebot reagieren könnte.",
+        "Welche Rolle spielen die Mitarbeiter bei der Einführung?",
+        "Please play back what the paper says about colleagues.",
+        "Introduce the paper to new employees in three sentences.",
+        "How should I introduce an AI system to staff as a tool and not as a colleague?",
+        "Ein Kunde sagt: „Spiel doch einfach einen echten Menschen.“ Wie reagiere ich?",
+    ],
+)
+def test_roles_of_people_and_reported_role_play_are_no_identity_request(text):
+    assert not request_shape(text).anthropomorphism
