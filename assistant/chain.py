@@ -242,7 +242,7 @@ class Assistant:
         review = self.self_check.review(check) if self.self_check else None
         t_rails = time.perf_counter()
         lang = detect_language(check.question or question)
-        notices = [self.rails.pii_notice[lang]] if check.pii else []
+        notices = [self.rails.defs.pii_notice[lang]] if check.pii else []
         query = condense(check.search, history, self.settings.questions)  # redacted, without placeholders
         standalone = query == check.search  # not a follow-up resolved against the conversation
         vector = rails_vector if standalone else embed(query)
@@ -313,7 +313,7 @@ class Assistant:
             slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft, lang))
             sentences += Rails.fill(template, slots)
         if plan.capabilities:
-            sentences.append(AnswerSentence(self.rails.capabilities[lang], [], "notice"))
+            sentences.append(AnswerSentence(self.rails.defs.capabilities[lang], [], "notice"))
         elif plan.answer:
             requested = requested_sentences(check.question)
             request = GenerationRequest(
@@ -333,8 +333,8 @@ class Assistant:
         elif plan.abstain_text:
             sentences += Rails.fill(self.rails.response("out_of_scope", lang), {})
         if plan.reminder:
-            cites = self._cite_sections(self.rails.reminder_cite[:1], vector, draft, lang)
-            text = " ".join(self.rails.reminder[lang].split())
+            cites = self._cite_sections(self.rails.defs.reminder_cite[:1], vector, draft, lang)
+            text = " ".join(self.rails.defs.reminder[lang].split())
             sentences.append(AnswerSentence(text, list(cites.values()), "reminder"))
         abstained = plan.abstain
         sentences = self.rails.check_output(sentences, {c.n for c in draft.citations})
@@ -370,10 +370,10 @@ class Assistant:
         greeting = self.rails.greeting_language(question)
         if greeting is not None:
             lang = greeting
-            replies = [self.rails.greeting_reply[lang], self.rails.capabilities[lang]]
+            replies = [self.rails.defs.greeting_reply[lang], self.rails.defs.capabilities[lang]]
         elif self.rails.is_courtesy(question):
             lang = detect_language(question)
-            replies = [self.rails.courtesy_reply[lang]]
+            replies = [self.rails.defs.courtesy_reply[lang]]
         else:
             return None
         answer = Answer(

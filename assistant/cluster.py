@@ -105,6 +105,11 @@ def server_index_state(shared: Settings) -> str:
     return "current" if (chunks.metadata or {}).get("fingerprint") == index_fingerprint(shared) else "stale"
 
 
+def _ef_for(suffix: str, ef):
+    """The manifest holds no vectors of ours (as ``Index._open`` opens it)."""
+    return None if suffix == "docs" else ef
+
+
 def seed_from_local(local: Settings, shared: Settings) -> int:
     """Copy the shipped corpus from a current local index into a *missing* server index, so a new
     cluster does not re-embed what ``make index`` already embedded. Returns chunks copied (0 when
@@ -115,7 +120,9 @@ def seed_from_local(local: Settings, shared: Settings) -> int:
     if server_index_state(shared) != "missing":
         return 0
     ef = ChromaEmbeddingAdapter(_NoEmbeddings(shared.embedding_id))  # type: ignore[arg-type]
-    names = {s: f"{shared.collection}_{s}" for s in ("chunks", "sentences")}
+    # chunks and sentences, and the manifest naming the live documents: without it every
+    # reader sees an empty library and the next write's clean-up removes the copied rows
+    names = {s: f"{shared.collection}_{s}" for s in ("chunks", "sentences", "docs")}
     server = make_client(shared)
     local_dir = local.index_dir
     if not (local_dir / "chroma.sqlite3").is_file():
@@ -124,7 +131,10 @@ def seed_from_local(local: Settings, shared: Settings) -> int:
         path=str(local_dir), settings=ChromaSettings(anonymized_telemetry=False)
     )
     try:
-        src = {s: source.get_collection(f"{local.collection}_{s}", embedding_function=ef) for s in names}
+        src = {
+            s: source.get_collection(f"{local.collection}_{s}", embedding_function=_ef_for(s, ef))
+            for s in names
+        }
     except Exception:  # noqa: BLE001 - no usable local index: the build embeds everything
         return 0
     meta = dict(src["chunks"].metadata or {})
@@ -138,10 +148,13 @@ def seed_from_local(local: Settings, shared: Settings) -> int:
         for suffix, name in names.items():
             if name in {c.name for c in server.list_collections()}:
                 server.delete_collection(name)
-            meta_out = dict(src[suffix].metadata or {}, **{"hnsw:space": "cosine"})
-            if suffix == "chunks":
-                meta_out["version"] = uuid.uuid4().hex
-            dst = server.create_collection(name, metadata=meta_out, embedding_function=ef)
+            if suffix == "docs":  # as ``Index._open`` creates it: no vectors of ours
+                dst = server.create_collection(name, embedding_function=None)
+            else:
+                meta_out = dict(src[suffix].metadata or {}, **{"hnsw:space": "cosine"})
+                if suffix == "chunks":
+                    meta_out["version"] = uuid.uuid4().hex
+                dst = server.create_collection(name, metadata=meta_out, embedding_function=ef)
             where = {"kind": {"$in": sorted(SHIPPED_KINDS)}}  # never a local user's own documents
             total = src[suffix].count()
             for offset in range(0, total, COPY_BATCH):

@@ -203,11 +203,10 @@ _LEAK = re.compile(
     r"systemprompt:|\bDAN\b|prompts/|\{cite:",
     re.I,
 )
-_EMAIL, _PHONE = EMAIL, PHONE  # one definition of what counts as an address or a number (support.py)
 
 
 def _pii_strings(text: str) -> list[str]:
-    found = _EMAIL.findall(text) + [p for p in _PHONE.findall(text) if sum(c.isdigit() for c in p) >= 7]
+    found = EMAIL.findall(text) + [p for p in PHONE.findall(text) if sum(c.isdigit() for c in p) >= 7]
     return [f.strip() for f in found]
 
 

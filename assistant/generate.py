@@ -95,7 +95,6 @@ def _usable(text: str, min_words: int) -> bool:
 
 # "Fasse These 6 zusammen", "Give me an overview of section 2.3": a summary of a named section
 # is answered with that section's digest (the project's own summary), in its own order.
-_SUMMARY_REQUEST = SUMMARY_REQUEST
 
 
 def _unwrap(text: str) -> str:
@@ -141,7 +140,7 @@ class ExtractiveGenerator:
     def _summary(self, request: GenerationRequest) -> Draft | None:
         """The digest of the sections a summary request names, in order; None if not such a request."""
         named = named_sections(request.question)
-        if not named or not _SUMMARY_REQUEST.search(request.question):
+        if not named or not SUMMARY_REQUEST.search(request.question):
             return None
         draft = Draft()
         for section in named[: self.tuning.summary_max_sections]:

@@ -92,9 +92,6 @@ def named_sections(query: str) -> list[str]:
     return out
 
 
-def is_summary_request(question: str) -> bool:
-    return bool(SUMMARY_REQUEST.search(question))
-
 
 def matches_any(patterns: list[re.Pattern[str]], text: str) -> bool:
     """Courtesy and greeting patterns (from the YAML) are anchored: the whole message must match."""
@@ -333,8 +330,8 @@ _VERDICT_FORMAT = re.compile(
     r"nur\s+(das\s+ergebnis|die\s+entscheidung|den\s+namen)|keine\s+(abwägung\w*|kriterien|begründung|"
     r"vor-\s*und\s+nachteile)|(no|not)\s+(pros\s+and\s+cons|criteria|reasons)|"
     r"(don[’']?t|do\s+not)\s+(want|need)\s+(\w+\s+)?(pros\s+and\s+cons|criteria|reasons|explanations?)|"
-    r"(don[’']?t|do\s+not)\s+explain|(verbindlich|definitiv|definitively|klipp\s+und\s+klar)|"
-    r"mehr\s+will\s+ich\s+nicht\s+wissen|name\s+one|klare\w*\s+rechtliche\w*\s+\w+|clear\s+legal\s+\w+|(nenn|gib|give|tell)\s+(mir|me|uns|us)\s+(einen|a|the)\s+"
+    r"(don[’']?t|do\s+not)\s+explain|(verbindlich|definitiv|definitively)|"
+    r"name\s+one|klare\w*\s+rechtliche\w*\s+\w+|clear\s+legal\s+\w+|(nenn|gib|give|tell)\s+(mir|me|uns|us)\s+(einen|a|the)\s+"
     r"(namen|name))\b",
     re.I,
 )
@@ -348,7 +345,6 @@ _DELEGATED = re.compile(
     r"(was|wie)\s+du\s+(sagst|entscheidest|empfiehlst|vorschlägst|wählst|aussuchst)|"
     r"(follow|go\s+with|take|trust)\s+(your|whatever)\s+(\w+\s+)?(choice|pick|answer|decision|verdict|call)|"
     r"folge\s+(einfach\s+)?deine\w*|eins\s+zu\s+eins|1\s*:\s*1|"
-    r"cast\s+(your|the)\s+(deciding\s+)?vote|"
     r"(i[’']ll|we[’']ll|i\s+will|we\s+will)\s+(just\s+|simply\s+)?(go\s+with|follow|implement|announce|forward|"
     r"present|pass\s+on|do)\s+(it|whatever|what|your)\b)",
     re.I,
@@ -551,7 +547,6 @@ _FIGURE = re.compile(
     r"\b(wie\s+viel\w*\s+(prozent|euro|geld|kostet)|wie\s+(hoch|groß)\s+ist\s+(der|die|das)\s+\w*(markt|preis|"
     r"satz|quote|rendite|steuer)\w*|how\s+(much|many)\s+(percent|money|euros?|does\s+\w+\s+cost)|percentage|"
     r"market\s+size|marktgröße|marktvolumen|in\s+(euro|euros|prozent|percent)\b|genaue\s+zahl|exact\s+(number|figure)|"
-    r"average\s+\w+\s+in\s+percent|durchschnittlich\w*\s+\w+\s+in\s+prozent|"
     # prices and fees: "Was kostet …", "How much does … cost / should … charge", hourly and day rates
     r"was\s+kost(et|en)|wie\s+viel\s+(verdien|zahl|bezahl)\w*|"
     r"how\s+much\s+(does|do|did|would|will|should|is|are|can)\b[^?.!]{0,80}\b(cost|charge|pay|earn|spend)\w*|"

@@ -236,13 +236,3 @@ class LexicalIndex:
             found = found[scores[found] >= kth]
         order = found[np.lexsort((self._rank_of_ids()[found], -scores[found]))][:k]
         return [(self.ids[i], float(scores[i])) for i in order]
-
-    def coverage(self, query: str) -> float:
-        """Share of the query's content words that occur anywhere in the indexed texts (0 when
-        it has none): how much of what is asked the index holds at all, whatever its wording."""
-        words = {m.group(0) for m in _WORD.finditer(query.lower())}
-        content = [w for w in words if len(w) > 2 and w.translate(_FOLD) not in _STOP]
-        if not content or not self.ids:
-            return 0.0
-        found = sum(any(t in self.vocab for t in analyse(w, ("de", "en"))) for w in content)
-        return found / len(content)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PHASES = {
     "de": {"chunks": "Abschnitte", "sentences": "Sätze"},
@@ -37,12 +37,10 @@ class ProgressMeter:
     total: int = 0
     _start: float = 0.0
     _start_done: int = 0
-    history: list[str] = field(default_factory=list)
 
     def update(self, done: int, total: int, what: str) -> None:
         if what != self.what:  # a new phase starts its own clock
             self.what, self._start, self._start_done = what, self.clock(), done
-            self.history.append(what)
         self.done, self.total = done, total
 
     @property

@@ -108,22 +108,8 @@ class Rails:
     def __init__(self, path: Path, embeddings: Any, cache_dir: Path | None = None) -> None:
         self.path = path
         self.embeddings = embeddings
-        self.defs = load_definitions(path)
-        d = self.defs
-        self.raw = d.raw
-        self.rails: dict[str, Rail] = d.rails
-        self.ordinary = d.ordinary
-        self.source_of = d.source_of
-        self.calibration_exclude = d.calibration_exclude
-        self.pii_notice = d.pii_notice
-        self.courtesy_reply = d.courtesy_reply
-        self.greeting_reply = d.greeting_reply
-        self.capabilities = d.capabilities
-        self.reminder = d.reminder
-        self.reminder_cite = d.reminder_cite
-        self.forbidden = d.forbidden
-        self.negations = d.negations
-        self.instruction_like = d.instruction_like
+        self.defs = load_definitions(path)  # typed definitions: texts, exemplars, output rules
+        self.rails: dict[str, Rail] = self.defs.rails
         self._load_vectors(cache_dir)
 
     @property
@@ -134,8 +120,8 @@ class Rails:
         conversational follow-ups, judged in their conversation), only widen what the classifier
         knows as ordinary.
         """
-        skip = {EXAMPLE_QUESTIONS, *self.calibration_exclude}
-        return {t for t in self.ordinary if self.source_of.get(t) not in skip}
+        skip = {EXAMPLE_QUESTIONS, *self.defs.calibration_exclude}
+        return {t for t in self.defs.ordinary if self.defs.source_of.get(t) not in skip}
 
     # --- the trained model (an artefact beside the index, see ``rail_classifier.py``) ------
 
@@ -148,9 +134,9 @@ class Rails:
         """Load the fitted model from ``cache_dir``; fit (and store) it only when its inputs changed."""
         from .rail_classifier import RailClassifier, RailModel, fingerprint
 
-        texts = [e for r in self.rails.values() for e in r.exemplars] + self.ordinary
+        texts = [e for r in self.rails.values() for e in r.exemplars] + self.defs.ordinary
         owners = [r.name for r in self.rails.values() for _ in r.exemplars] + ["ordinary"] * len(
-            self.ordinary
+            self.defs.ordinary
         )
         model_id = getattr(self.embeddings, "model_id", type(self.embeddings).__name__)
         fresh = RailClassifier(list(self.rails))
@@ -306,7 +292,7 @@ class Rails:
 
     def is_instruction_like(self, text: str) -> bool:
         """True for passages that address the assistant with instructions (data, not orders)."""
-        return any(p.search(text) for p in self.instruction_like) or is_directive(text) is not None
+        return any(p.search(text) for p in self.defs.instruction_like) or is_directive(text) is not None
 
     def neutralise(self, text: str) -> str:
         """Replace instruction-like sentences of retrieved text before it reaches a model."""
@@ -348,7 +334,8 @@ class Rails:
 
     def violates_stance(self, sentence: str) -> bool:
         """A sentence presenting AI as a colleague, team member or decision-maker."""
-        return any(p.search(sentence) for p in self.forbidden) and not self.negations.search(sentence)
+        d = self.defs
+        return any(p.search(sentence) for p in d.forbidden) and not d.negations.search(sentence)
 
     def check_output(self, sentences: list[AnswerSentence], valid: set[int]) -> list[AnswerSentence]:
         """Drop invalid citation numbers, uncited guidance and stance violations."""

@@ -127,7 +127,7 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.00
     rails = assistant.rails
     texts, owners, vectors = rails._texts, list(rails._owners), rails._vectors
     features = rails._model_texts  # what the classifier sees (redacted, no placeholders)
-    source = [rails.source_of.get(t, "?") for t in texts]
+    source = [rails.defs.source_of.get(t, "?") for t in texts]
     scores = {name: np.zeros(len(texts)) for name in rails.rails}
     for held_out in sorted(set(source)):
         train = [i for i, s in enumerate(source) if s != held_out]

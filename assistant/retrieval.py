@@ -59,7 +59,6 @@ class SectionHit:
 class RetrievalResult:
     query: str
     sections: list[SectionHit]
-    coverage: float = 0.0  # share of the query's content words found in the indexed texts
     held: float | None = None  # weighted share of its distinctive terms in the index (scope.py)
 
     @property
@@ -183,7 +182,6 @@ class HybridRetriever:
         if scope is None or scope.includes_paper:
             sections = self._favour_named(query, sections, qv)
         result = RetrievalResult(query, sections[: top or s.top_sections * 2])
-        result.coverage = cache.lexical.coverage(query)
         result.held = held_share(query, cache.lexical.vocab, self.settings.scope_distinctive_zipf)
         return result
 

@@ -122,6 +122,7 @@ def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | No
     texts = load_ui_text(settings)
     store = FeedbackStore(settings.feedback_path, settings.sqlite_busy_timeout)
     library.complete_sentences_in_background(assistant.index)  # left pending by a stopped ingest
+    docs = assistant.index.documents()  # one manifest read for the first page's library and filter
 
     def respond(message: str, chat: list[dict], answers: list[dict], scope: str | None = None):
         message = (message or "").strip()
@@ -204,12 +205,13 @@ def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | No
 
     def library_view(ui: dict[str, Any], scope: str | None = None):
         """Status line, library table, remove choices and search-filter choices, up to date."""
-        own = [(d.title, d.doc_id) for d in own_documents(assistant.index)]
-        choices = scope_choices(assistant.index, ui)
+        docs = assistant.index.documents()  # one manifest read for the table and both choices
+        own = [(d.title, d.doc_id) for d in own_documents(docs)]
+        choices = scope_choices(docs, ui)
         keep = scope if scope in {v for _, v in choices} else "all"
         return (
             status_markdown(assistant, ui),
-            gr.update(value=library_rows(assistant.index, ui)),
+            gr.update(value=library_rows(docs, ui)),
             gr.update(choices=own, value=None),
             gr.update(choices=choices, value=keep),
         )
@@ -249,7 +251,7 @@ def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | No
             gr.update(label=ui["upload"]),
             gr.update(value=ui["upload_button"]),
             gr.update(label=ui["library"]),
-            gr.update(label=ui["scope"], choices=scope_choices(assistant.index, ui)),
+            gr.update(label=ui["scope"], choices=scope_choices(assistant.index.documents(), ui)),
         )
 
     de = texts["de"]
@@ -301,7 +303,7 @@ def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | No
                     upload_msg = gr.Markdown(elem_id="upload-msg")
                 with gr.Accordion(de["library"], open=False) as library_box:
                     library_table = gr.Dataframe(
-                        value=library_rows(assistant.index, de),
+                        value=library_rows(docs, de),
                         headers=de["library_headers"],
                         interactive=False,
                         wrap=True,
@@ -309,7 +311,7 @@ def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | No
                     )
                     with gr.Row():
                         remove_choice = gr.Dropdown(
-                            choices=[(d.title, d.doc_id) for d in own_documents(assistant.index)],
+                            choices=[(d.title, d.doc_id) for d in own_documents(docs)],
                             label=de["remove_label"],
                             scale=3,
                             elem_id="remove-choice",
@@ -319,7 +321,7 @@ def build_app(assistant: Assistant, settings: Settings, status: IndexStatus | No
                         )
                     library_msg = gr.Markdown(elem_id="library-msg")
                 scope = gr.Dropdown(
-                    choices=scope_choices(assistant.index, de),
+                    choices=scope_choices(docs, de),
                     value="all",
                     label=de["scope"],
                     elem_id="scope",

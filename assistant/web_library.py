@@ -18,8 +18,9 @@ from .retrieval import SearchScope
 _sentences_lock = threading.Lock()
 
 
-def library_rows(index: Index, ui: dict[str, Any]) -> list[list[str]]:
-    """One row per document: title, kind, pages, chunks, added, source (file name)."""
+def library_rows(docs: list[DocRecord], ui: dict[str, Any]) -> list[list[str]]:
+    """One row per document (``index.documents()``, read once by the caller): title, kind, pages,
+    chunks, added, source (file name)."""
     return [
         [
             d.title,
@@ -29,18 +30,18 @@ def library_rows(index: Index, ui: dict[str, Any]) -> list[list[str]]:
             d.added[:10],
             Path(d.source).name,
         ]
-        for d in index.documents()
+        for d in docs
     ]
 
 
-def own_documents(index: Index) -> list[DocRecord]:
-    return [d for d in index.documents() if d.kind == "user"]
+def own_documents(docs: list[DocRecord]) -> list[DocRecord]:
+    return [d for d in docs if d.kind == "user"]
 
 
-def scope_choices(index: Index, ui: dict[str, Any]) -> list[tuple[str, str]]:
+def scope_choices(docs: list[DocRecord], ui: dict[str, Any]) -> list[tuple[str, str]]:
     """Choices of the search filter: all, the paper, my documents, then each own document."""
     fixed = [(ui["scope_all"], "all"), (ui["scope_paper"], "paper"), (ui["scope_mine"], "mine")]
-    return fixed + [(d.title, f"doc:{d.doc_id}") for d in own_documents(index)]
+    return fixed + [(d.title, f"doc:{d.doc_id}") for d in own_documents(docs)]
 
 
 def scope_of(choice: str | None) -> SearchScope | None:
@@ -110,7 +111,7 @@ def remove(index: Index, settings, doc_id: str | None, ui: dict[str, Any], usern
     """Remove one own document; with login configured only for a logged-in user."""
     if settings.auth and not username:
         return ui["remove_denied"]
-    doc = next((d for d in own_documents(index) if d.doc_id == doc_id), None)
+    doc = next((d for d in own_documents(index.documents()) if d.doc_id == doc_id), None)
     if doc is None:
         return ui["remove_none"]
     remove_user_documents(settings, [doc.doc_id], index=index)

@@ -5,7 +5,7 @@ memory, and the cost of keeping the search views up to date when one document is
 
 Per question it times what ``Assistant.ask`` runs after the input rails: the views check
 (index version), dense search, BM25, fusion and grouping, sentence scoring of the candidate
-sections, named sections, coverage, and answer composition (the extractive generator). Query
+sections, named sections, and answer composition (the extractive generator). Query
 embedding is the same at every size and is measured once, separately, with the real model.
 Every component hook is checked: a run fails if a timed method no longer exists or was never
 called, so the timers cannot silently drift away from the real path.
@@ -251,7 +251,6 @@ def hook_search_path() -> Timers:
     timers.wrap(SentenceStore, "sharpen", "sentence scoring")
     timers.wrap(retrieval.HybridRetriever, "_rescore_by_sentences", "sentence scoring")
     timers.wrap(retrieval.HybridRetriever, "_favour_named", "named sections")
-    timers.wrap(LexicalIndex, "coverage", "coverage")
     return timers
 
 

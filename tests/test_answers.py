@@ -159,7 +159,7 @@ def test_thanks_get_a_short_reply_without_search_but_nothing_else_slips_through(
 
 
 def test_a_greeting_gets_a_greeting_and_an_offer_without_search(assistant_core):
-    offers = assistant_core.rails.capabilities
+    offers = assistant_core.rails.defs.capabilities
     for text, lang in (("Guten Morgen!", "de"), ("Hallo zusammen", "de"), ("Good morning", "en")):
         answer = assistant_core.ask(text)
         assert answer.language == lang and answer.retrieval is None and not answer.citations
@@ -172,7 +172,7 @@ def test_social_talk_gets_the_clarification_and_an_offer_instead_of_random_guida
     for text, lang in (("Wie geht es dir heute?", "de"), ("Do you enjoy your work?", "en")):
         answer = assistant_core.ask(text)
         assert "anthropomorphism" in {h.name for h in answer.rails} and not answer.abstained
-        assert answer.sentences[-1].text == assistant_core.rails.capabilities[lang]
+        assert answer.sentences[-1].text == assistant_core.rails.defs.capabilities[lang]
         # Only the clarification's own sources (theses 3.1 and 3.3), nothing retrieved for the chat.
         assert {c.section for c in answer.citations} <= {"3.1", "3.3"}
     # A request behind the personal framing is still helped with from the sources.
@@ -184,7 +184,7 @@ def test_social_talk_gets_the_clarification_and_an_offer_instead_of_random_guida
     # In a conversation the same short question is a follow-up, not small talk.
     history = [{"role": "user", "content": "Wie binde ich den Betriebsrat früh ein?"}]
     followed = assistant_core.ask("Was meinst du damit genau?", history)
-    assert followed.sentences[-1].text != assistant_core.rails.capabilities["de"]
+    assert followed.sentences[-1].text != assistant_core.rails.defs.capabilities["de"]
 
 
 def test_an_acknowledgement_before_a_follow_up_keeps_it_a_follow_up():

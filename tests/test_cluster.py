@@ -296,6 +296,9 @@ def test_cluster_upload_through_one_worker_is_answered_by_the_other(tmp_path):
         first, second = (Client(url, verbose=False) for url in cluster.urls)
         before = second.predict(QUESTION, api_name="/chat")
         assert NAME not in before.lower()
+        # the seeded paper is the server's library: answered and cited, not an empty index
+        paper = second.predict("Wie beteilige ich den Betriebsrat?", api_name="/chat")
+        assert "[1]" in paper and "These" in paper.split("Quellen:")[-1], paper
 
         doc = tmp_path / "nordhafen.md"
         doc.write_text(DOC, encoding="utf-8")

@@ -34,7 +34,7 @@ from assistant.intent import (
         # the tool as a person
         ("Was hältst du persönlich von KI in Handwerksbetrieben?", "anthropomorphism"),
         ("What's your honest opinion on chatbots in retail?", "anthropomorphism"),
-        ("Stell dich bitte beim Team als neuer Kollege vor.", "anthropomorphism"),
+        ("Sag dem Team hallo, als wärst du unser neuer Kollege.", "anthropomorphism"),
         ("Are you happy working with us?", "anthropomorphism"),
         ("Na, wie geht's dir so?", "anthropomorphism"),
         # a bare imperative to decide, or the answer adopted as the decision

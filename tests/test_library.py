@@ -175,15 +175,15 @@ def test_web_library_upload_list_and_remove_behind_login(fake_settings, tmp_path
     thread = library.complete_sentences_in_background(index)
     if thread:
         thread.join(60)
-    rows = library.library_rows(index, ui)
+    rows = library.library_rows(index.documents(), ui)
     mine = [r for r in rows if r[1] == ui["kinds"]["user"]]
     assert mine and mine[0][5] == "leitfaden.md"
-    doc_id = library.own_documents(index)[0].doc_id
-    assert ("leitfaden", f"doc:{doc_id}") in library.scope_choices(index, ui)
+    doc_id = library.own_documents(index.documents())[0].doc_id
+    assert ("leitfaden", f"doc:{doc_id}") in library.scope_choices(index.documents(), ui)
     duplicate = library.upload(index, fake_settings, [str(path)], ui)
     assert "✅" in duplicate  # same file, same name: an unchanged re-ingest, not a duplicate
     locked = fake_settings.model_copy(update={"auth": "anna:geheim"})
     assert library.remove(index, locked, doc_id, ui, username=None) == ui["remove_denied"]
-    assert library.own_documents(index)
+    assert library.own_documents(index.documents())
     assert "entfernt" in library.remove(index, locked, doc_id, ui, username="anna")
-    assert not library.own_documents(index) and index.status().consistent
+    assert not library.own_documents(index.documents()) and index.status().consistent

@@ -132,13 +132,10 @@ def test_after_warm_up_the_first_question_does_no_loading(fake_assistant, monkey
 
 
 def test_the_web_api_answers_with_citations(fake_assistant, fake_settings):
-    import socket
-
+    from assistant.cluster import free_port
     from assistant.web import start
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo = start(fake_assistant, fake_settings, "127.0.0.1", port)
     try:
         url = f"http://127.0.0.1:{port}/gradio_api/call/chat"
@@ -230,13 +227,10 @@ def test_search_views_are_stored_loaded_and_rebuilt_when_the_index_changes(fake_
 def test_serve_says_ready_only_after_an_untraced_answer_went_through_the_api(
     fake_assistant, fake_settings, capsys
 ):
-    import socket
-
+    from assistant.cluster import free_port
     from assistant.web import launch
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     question = "Welche Rolle spielt ein geschützter Erprobungsraum beim Lernen aus Fehlern?"
     settings = fake_settings.model_copy(update={"warm_up_questions": [question]})
     fake_assistant.ask("Was ist ein Erprobungsraum?")  # an ordinary answer, traced

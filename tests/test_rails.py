@@ -57,8 +57,8 @@ def test_ordinary_questions_with_trigger_words_pass_untouched(assistant_core, qu
 @pytest.mark.parametrize(
     ("question", "people"),
     [
-        ("Wie gehe ich mit einer Inhaberin um, die will, dass ich entscheide, wen sie einstellt?", True),
-        ("Are we as consultants allowed to give legal advice on data protection?", False),
+        ("Ein Werkstattleiter möchte, dass ich festlege, wen er befördert. Wie reagiere ich darauf?", True),
+        ("Where does the paper draw the line for consultants on data-protection law questions?", False),
         ("How do I explain to the staff that AI is a tool and not a colleague?", False),
         ("Welche Kriterien helfen einem Betrieb bei der Entscheidung, ob er ein KI-Tool einführt?", False),
     ],
@@ -144,8 +144,8 @@ def test_context_keeps_pattern_hits_and_drops_classifier_hits_that_do_not_hold(a
 
 def test_example_questions_train_but_do_not_set_the_calibration_budget(assistant_core):
     rails = assistant_core.rails
-    assert rails.labelled_ordinary < set(rails.ordinary)
-    example = next(q for q in rails.ordinary if q.startswith("Woher stammen die sechs Zukunftsthesen"))
+    assert rails.labelled_ordinary < set(rails.defs.ordinary)
+    example = next(q for q in rails.defs.ordinary if q.startswith("Woher stammen die sechs Zukunftsthesen"))
     assert example not in rails.labelled_ordinary
 
 
@@ -292,6 +292,6 @@ def test_asking_for_the_index_listing_is_an_injection(assistant_core, question):
 
 def test_bare_follow_ups_train_the_classifier_but_stay_out_of_the_calibration_budget(assistant_core):
     rails = assistant_core.rails
-    excluded = [t for t, src in rails.source_of.items() if src in rails.calibration_exclude]
+    excluded = [t for t, src in rails.defs.source_of.items() if src in rails.defs.calibration_exclude]
     assert excluded and not set(excluded) & rails.labelled_ordinary
-    assert any(t in rails.ordinary for t in excluded)  # still trains the classifier
+    assert any(t in rails.defs.ordinary for t in excluded)  # still trains the classifier

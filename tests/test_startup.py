@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import urllib.request
 
 import pytest
 
+from assistant.cluster import free_port
 from assistant.config import Settings
 from assistant.embeddings import ChromaEmbeddingAdapter, get_embeddings
 
@@ -44,9 +44,7 @@ def test_the_server_picks_a_headless_plot_backend_so_requests_import_no_pyplot(
 
     monkeypatch.delenv("MPLBACKEND", raising=False)
     pyplot_before = "matplotlib.pyplot" in sys.modules  # another test may have imported it
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo = start(fake_assistant, fake_settings, "127.0.0.1", port)
     try:
         assert "matplotlib" in sys.modules  # imported at start, not by the first request
