@@ -6,7 +6,10 @@ document naming the chunk ids of its live version. Readers see only chunks the m
 names, so a write stages its rows first (invisible), then switches the document over with a
 single-row manifest write, then deletes what the old version no longer uses. A kill -9 at
 any moment therefore leaves every document in its old or its new version; staged rows that
-were never switched are removed at the next write. Vectors go through a persistent cache
+were never switched are removed at the next write. Before it stages or deletes anything, a
+write records the documents it touches in ``<name>_journal`` and clears them when done, so
+the next write's clean-up reads only the rows of documents a killed write left behind (a
+full scan only for collections no scan has vouched for yet). Vectors go through a persistent cache
 (``embed_cache.py``), so a re-run after a crash does not embed again. Writers are
 serialised (a file lock locally, a lease lock on a Chroma server); on a server, other
 workers poll ``version`` (derived from the manifest) to rebuild their in-memory views.
@@ -44,6 +47,8 @@ from .locks import LeaseLock, file_lock
 
 SCHEMA_VERSION = "4"  # 3: sentences keep their closing brackets and quotes; 4: "(thesis 2.2)." ends one
 MANIFEST_FORMAT = "1"  # chunk collections carrying this key are read through the manifest
+_SCANNED = "scan"  # journal row: a full clean-up covered the collections whose ids it names
+_JOURNALED = "doc:"  # journal rows ``doc:<doc_id>``: a write touching this document has not finished
 Progress = Callable[[int, int, str], None]
 
 
@@ -325,13 +330,17 @@ class Index:
             f"{self.settings.collection}_docs", embedding_function=None
         )
         self.docs = _Guarded(docs, unreachable_message(self.settings)) if self.shared else docs
+        journal = self.client.get_or_create_collection(
+            f"{self.settings.collection}_journal", embedding_function=None
+        )
+        self.journal = _Guarded(journal, unreachable_message(self.settings)) if self.shared else journal
         meta = self.chunks.metadata or {}
         self.stale = meta.get("fingerprint") != self.fingerprint
         # Indexes built before the manifest existed: every row is live until adopted.
         self.legacy = "manifest" not in meta and self.chunks.count() > 0
 
     def _reset(self) -> None:
-        for suffix in ("chunks", "sentences", "docs"):
+        for suffix in ("chunks", "sentences", "docs", "journal"):
             name = f"{self.settings.collection}_{suffix}"
             if name in {c.name for c in self.client.list_collections()}:
                 self.client.delete_collection(name)
@@ -447,12 +456,12 @@ class Index:
         self._touch()
         self.legacy = False
 
-    def _read_all(self, collection, include: list[str]) -> dict:
-        """Every row of a collection, read in pages of ``view_read_page`` rows (one Chroma
-        ``get()`` of more than ~32k rows fails; docs/scale.md)."""
+    def _read_all(self, collection, include: list[str], where: dict | None = None) -> dict:
+        """Every row of a collection (matching ``where``), read in pages of ``view_read_page``
+        rows (one Chroma ``get()`` of more than ~32k rows fails; docs/scale.md)."""
         from .views import read_all
 
-        return read_all(collection, include, self.settings.view_read_page)
+        return read_all(collection, include, self.settings.view_read_page, where=where)
 
     def _read_ids(self, collection, ids: list[str], include: list[str]) -> dict:
         """These rows, at most ``view_read_page`` ids per read."""
@@ -489,8 +498,80 @@ class Index:
             for j in range(0, len(part), sub):
                 self.sentences.delete(where={"chunk_id": {"$in": part[j : j + sub]}})
 
+    # --- the journal and clean-up ----------------------------------------------------------
+
+    def _journal(self, doc_ids: Iterable[str]) -> list[str]:
+        """Record that a write is about to stage or delete rows of these documents (one upsert,
+        before anything else is written); returns them for ``_unjournal``."""
+        ids = sorted(set(doc_ids))
+        step = self.write_batch_size()
+        for i in range(0, len(ids), step):
+            part = ids[i : i + step]
+            self.journal.upsert(
+                ids=[_JOURNALED + d for d in part],
+                documents=part,
+                metadatas=[{"doc_id": d, "since": _now()} for d in part],
+                embeddings=[[1.0]] * len(part),
+            )
+        return ids
+
+    def _unjournal(self, doc_ids: Iterable[str]) -> None:
+        """The write on these documents is complete: every row of theirs is named or deleted."""
+        ids = [_JOURNALED + d for d in sorted(set(doc_ids))]
+        step = self.write_batch_size()
+        for i in range(0, len(ids), step):
+            self.journal.delete(ids=ids[i : i + step])
+
+    def _scan_stamp(self) -> dict[str, str]:
+        """The collections a full clean-up covers; recreated collections need another one."""
+        return {s: str(getattr(self, s).id) for s in ("chunks", "sentences", "docs")}
+
     def cleanup(self) -> tuple[int, int]:
-        """Remove rows no live document names (staged, never switched; or replaced)."""
+        """Remove rows no live document names (staged, never switched; or replaced).
+
+        Only documents the journal names are looked at (writes a kill -9 interrupted); a full
+        scan runs instead when no full scan has covered these collections yet (a new, legacy or
+        copied index, or a journal that cannot be read). Returns (chunks, sentences) removed.
+        """
+        got = self._read_all(self.journal, ["metadatas"])
+        entries = dict(zip(got["ids"], got["metadatas"] or [], strict=False))
+        scanned = entries.pop(_SCANNED, None)
+        dirty = {str((m or {}).get("doc_id", "")) for m in entries.values()}
+        if scanned != self._scan_stamp() or "" in dirty:
+            removed = self.full_cleanup()
+            self.journal.upsert(
+                ids=[_SCANNED], documents=[""], metadatas=[self._scan_stamp()], embeddings=[[1.0]]
+            )
+        else:
+            removed = self._cleanup_documents(sorted(dirty))
+        if entries:
+            step = self.write_batch_size()
+            ids = sorted(entries)
+            for i in range(0, len(ids), step):
+                self.journal.delete(ids=ids[i : i + step])
+        return removed
+
+    def _cleanup_documents(self, doc_ids: list[str]) -> tuple[int, int]:
+        """Remove the rows of these documents that no live document names."""
+        if not doc_ids:
+            return 0, 0
+        active = self.snapshot().active
+        staged: list[str] = []
+        orphans: list[str] = []
+        sub = max(1, self.settings.view_read_page // 8)  # doc ids per filtered read
+        for i in range(0, len(doc_ids), sub):
+            where = {"doc_id": {"$in": doc_ids[i : i + sub]}}
+            staged += [cid for cid in self._read_all(self.chunks, [], where)["ids"] if cid not in active]
+            got = self._read_all(self.sentences, ["metadatas"], where)
+            orphans += [
+                sid
+                for sid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+                if str((meta or {}).get("chunk_id")) not in active
+            ]
+        return self._delete_rows(staged, orphans)
+
+    def full_cleanup(self) -> tuple[int, int]:
+        """Remove every row no live document names, reading every row id of both collections."""
         active = self.snapshot().active
         staged = [cid for cid in self._read_all(self.chunks, [])["ids"] if cid not in active]
         got = self._read_all(self.sentences, ["metadatas"])
@@ -499,12 +580,15 @@ class Index:
             for sid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
             if str((meta or {}).get("chunk_id")) not in active
         ]
+        return self._delete_rows(staged, orphans)
+
+    def _delete_rows(self, chunk_ids: list[str], sentence_ids: list[str]) -> tuple[int, int]:
         step = self.write_batch_size()
-        for i in range(0, len(staged), step):
-            self.chunks.delete(ids=staged[i : i + step])
-        for i in range(0, len(orphans), step):
-            self.sentences.delete(ids=orphans[i : i + step])
-        return len(staged), len(orphans)
+        for i in range(0, len(chunk_ids), step):
+            self.chunks.delete(ids=chunk_ids[i : i + step])
+        for i in range(0, len(sentence_ids), step):
+            self.sentences.delete(ids=sentence_ids[i : i + step])
+        return len(chunk_ids), len(sentence_ids)
 
     def _prepare(self) -> bool:
         """Start of every write (under the lock): rebuild if stale, adopt, clean up. True if rebuilt."""
@@ -547,10 +631,14 @@ class Index:
             report.rebuilt = self._prepare()
             live = self.snapshot().docs
             planned = {d.doc_id: (d, self.chunk(d)) for d in docs}
-            fresh = {}
+            fresh, dropped = {}, {}
             for doc_id, (_, chunks) in planned.items():
                 have = set(live[doc_id].chunk_ids) if doc_id in live else set()
                 fresh[doc_id] = [c for c in chunks if c.id not in have]
+                dropped[doc_id] = have - {c.id for c in chunks}
+            prune = set(prune_kinds)
+            pruned = [d for d, rec in live.items() if d not in planned and rec.kind in prune]
+            touched = self._journal([d for d in planned if fresh[d] or dropped[d]] + pruned)
             total, done = sum(len(v) for v in fresh.values()), 0
             for doc_id, (doc, chunks) in planned.items():
                 old = live.get(doc_id)
@@ -578,15 +666,15 @@ class Index:
                 self._delete_chunks(have - set(want))
                 report.added += len(fresh[doc_id])
                 report.removed += len(have - set(want))
-            prune = set(prune_kinds)
-            for doc_id, rec in live.items():
-                if doc_id not in planned and rec.kind in prune:
-                    self.docs.delete(ids=[doc_id])
-                    self._seen = None
-                    self._delete_chunks(rec.chunk_ids)
-                    report.removed += len(rec.chunk_ids)
+            for doc_id in pruned:
+                rec = live[doc_id]
+                self.docs.delete(ids=[doc_id])
+                self._seen = None
+                self._delete_chunks(rec.chunk_ids)
+                report.removed += len(rec.chunk_ids)
             if report.added or report.removed or report.rebuilt:
                 self._touch()
+            self._unjournal(touched)
         defer = self.settings.defer_sentences if defer_sentences is None else defer_sentences
         if not defer:
             self.complete_sentences(progress)
@@ -685,16 +773,16 @@ class Index:
             self._open()
             self._adopt_legacy()
             live = self.snapshot().docs
-            for doc_id in ids:
-                rec = live.get(doc_id)
-                if rec is None:
-                    continue
+            touched = self._journal(d for d in ids if d in live)
+            for doc_id in touched:
+                rec = live[doc_id]
                 self.docs.delete(ids=[doc_id])
                 self._seen = None
                 self._delete_chunks(rec.chunk_ids)
                 removed += len(rec.chunk_ids)
             if removed:
                 self._touch()
+            self._unjournal(touched)
         return removed
 
     def _embed_text(self, chunk: Chunk) -> str:
