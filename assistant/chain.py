@@ -445,6 +445,7 @@ class Assistant:
                     "user_section": c.user_section,
                     "page_start": c.page_start,
                     "page_end": c.page_end,
+                    "lang": c.lang,
                 },
             }
             n = draft.cite(chunk, c.score)

@@ -53,6 +53,7 @@ class Citation:
     user_section: str = ""  # a user document's own section id: numbering ("2.1") or heading path
     page_start: int = 0  # 1-based pages of the passage in a PDF; 0 without pages
     page_end: int = 0
+    lang: str = ""  # the passage's language as stored with its chunk ("" where unknown)
 
     def label(self, lang: str = "de") -> str:
         """``These 5.1 – <title> (Papier)``; for user documents

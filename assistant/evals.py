@@ -432,9 +432,10 @@ def _score(
         supported, p = 0, 0
         for s, v in zip(statements, svecs, strict=True):
             passages_of_s = [by_n[n].text for n in s.cites if n in by_n]
+            langs_of_s = [by_n[n].lang for n in s.cites if n in by_n]
             sims = [float(v @ pvecs[p + i]) for i in range(len(passages_of_s))]
             p += len(passages_of_s)
-            supported += test.supported(s.text, passages_of_s, sims)
+            supported += test.supported(s.text, passages_of_s, sims, langs_of_s)
         metrics["groundedness"] = supported / len(statements)
     answer_lang = detect_language(re.sub(r"„[^“]*“", " ", answer.render())) if answer.sentences else None
     metrics["language_match"] = float(answer_lang == item["lang"]) if answer_lang else 0.0

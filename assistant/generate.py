@@ -64,6 +64,7 @@ class Draft:
             user_section=str(meta.get("user_section", "")),
             page_start=int(meta.get("page_start", 0) or 0),
             page_end=int(meta.get("page_end", 0) or 0),
+            lang=str(meta.get("lang", "")),
         )
         self.citations.append(c)
         return c.n

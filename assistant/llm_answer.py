@@ -95,7 +95,8 @@ class CheckedGenerator:
             if n not in references:  # the passage as data, whatever the input side removed
                 references[n] = clean_passage(by_n[n].text, self.checks.rails.neutralise)
         passages = [references[n] for n in sentence.cites]
-        return self.checks.check(sentence, passages, request.question, request.lang)
+        langs = [by_n[n].lang for n in sentence.cites]  # stored with the chunk: not detected again
+        return self.checks.check(sentence, passages, request.question, request.lang, langs)
 
     def _fall_back(self, request: GenerationRequest, trace: dict, kind: str) -> Draft:
         draft = self.fallback.generate(request)

@@ -81,8 +81,16 @@ class OutputChecks:
 
     # --- the interface ---------------------------------------------------------------------
 
-    def check(self, sentence: Any, passages: Sequence[str], question: str, lang: str) -> str | None:
-        """None if the sentence may be shown, else the reason (cheap checks first)."""
+    def check(
+        self,
+        sentence: Any,
+        passages: Sequence[str],
+        question: str,
+        lang: str,
+        passage_langs: Sequence[str] | None = None,
+    ) -> str | None:
+        """None if the sentence may be shown, else the reason (cheap checks first).
+        ``passage_langs``: each passage's stored language ("" or None: detected)."""
         text = sentence.text
         if not passages:
             return "uncited"
@@ -95,7 +103,7 @@ class OutputChecks:
         foreign = self.foreign(text, passages, question, lang)
         if foreign:
             return foreign
-        if not self.supported(text, passages):
+        if not self.supported(text, passages, passage_langs):
             return "unsupported"
         return None
 
@@ -154,12 +162,12 @@ class OutputChecks:
                 return True
         return False
 
-    def supported(self, text: str, passages: Sequence[str]) -> bool:
-        if self.support.by_overlap(text, passages):
+    def supported(self, text: str, passages: Sequence[str], langs: Sequence[str] | None = None) -> bool:
+        if self.support.by_overlap(text, passages, langs):
             return True  # no embedding needed
         vectors = self._passage_vectors(passages)
         sentence = self.embed([text])[0]
-        return self.support.supported(text, passages, [float(v @ sentence) for v in vectors])
+        return self.support.supported(text, passages, [float(v @ sentence) for v in vectors], langs)
 
     # --- lazily built references -----------------------------------------------------------
 

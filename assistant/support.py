@@ -73,29 +73,39 @@ class SupportTest:
             settings.support_min_similarity_cross,
         )
 
-    def supported(self, sentence: str, passages: Sequence[str], similarities: Sequence[float]) -> bool:
+    def supported(
+        self,
+        sentence: str,
+        passages: Sequence[str],
+        similarities: Sequence[float],
+        langs: Sequence[str] | None = None,
+    ) -> bool:
         """Supported by the passages together (overlap) or by one of them (``similarities``:
         embedding cosine of the sentence to each passage). A passage in another language than the
-        sentence counts by similarity only, with its own cut-off."""
+        sentence counts by similarity only, with its own cut-off. ``langs``: each passage's
+        language as stored in the index ("" where unknown: then it is detected)."""
         if not passages:
             return False
-        if self.by_overlap(sentence, passages):
+        if self.by_overlap(sentence, passages, langs):
             return True
-        same = _same_language(sentence, passages)
+        same = _same_language(sentence, passages, langs)
         return any(
             sim >= (self.min_similarity if s else self.min_similarity_cross)
             for sim, s in zip(similarities, same, strict=True)
         )
 
-    def by_overlap(self, sentence: str, passages: Sequence[str]) -> bool:
-        """The overlap half of the test alone (no embeddings needed)."""
+    def by_overlap(self, sentence: str, passages: Sequence[str], langs: Sequence[str] | None = None) -> bool:
+        """The overlap half of the test alone (no embeddings needed); ``langs`` as in ``supported``."""
         sentence = sentence.strip('„“"»« ')
-        same = _same_language(sentence, passages)
+        same = _same_language(sentence, passages, langs)
         return overlap(sentence, [p for p, s in zip(passages, same, strict=True) if s]) >= self.min_overlap
 
 
-def _same_language(sentence: str, passages: Sequence[str]) -> list[bool]:
+def _same_language(sentence: str, passages: Sequence[str], langs: Sequence[str] | None = None) -> list[bool]:
+    """Per passage: is it in the sentence's language? A passage's stored language is used where
+    given (chunks carry it), else it is detected; the sentence's is always detected."""
     from .language import detect_language
 
     lang = detect_language(sentence.strip('„“"»« '))
-    return [detect_language(p) == lang for p in passages]
+    known = list(langs) if langs is not None else [""] * len(passages)
+    return [(k or detect_language(p)) == lang for p, k in zip(passages, known, strict=True)]
