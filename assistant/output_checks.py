@@ -1,7 +1,7 @@
 """Checks on every sentence an external model writes, before a user may see it.
 
-One small interface: ``OutputChecks.check(sentence, passages, question, lang)`` returns None for
-a sentence that may be shown, else the reason it may not (recorded in the trace):
+One small interface: ``OutputChecks.check(sentence, passages, question, lang, passage_langs)``
+returns None for a sentence that may be shown, else the reason it may not (recorded in the trace):
 
 - ``uncited``: no citation of a passage the model was given;
 - ``stance``: presents AI as a colleague or decision-maker (the stance rail of guardrails.yaml);
