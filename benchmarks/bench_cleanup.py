@@ -11,6 +11,9 @@ document three ways, in rotating order, and removes it again (untimed):
 - ``after``: the write as shipped (``Index.cleanup``, journal);
 - ``before``: the write with the old full scan (``Index.full_cleanup``) as its clean-up.
 
+Then, per repetition, a write is killed between staging and switch (in-process) and the clean-up
+that removes its rows is timed: through the journal (after) and by the full scan (before).
+
 Run: nice env OMP_NUM_THREADS=1 PYTHONPATH=. .venv/bin/python benchmarks/bench_cleanup.py \
          [--levels 2000,10000] [--reps 5]
 Writes benchmarks/out/cleanup-results.json.
@@ -112,6 +115,36 @@ def _timed_write(index, doc, mode: str) -> tuple[float, float]:
     return total, spent[0]
 
 
+class _Killed(BaseException):
+    """Stands for a kill -9 between staging and the switch."""
+
+
+def _killed_write(index, doc) -> None:
+    """Stage ``doc``'s chunks and stop before its switch (the journal names it)."""
+
+    def kill(_rec) -> None:
+        raise _Killed
+
+    index._switch = kill
+    try:
+        index.sync_documents([doc], defer_sentences=True)
+    except _Killed:
+        pass
+    finally:
+        del index._switch
+
+
+def _timed_recovery(index, doc, mode: str) -> float:
+    """Seconds of the clean-up that removes a killed write's staged rows."""
+    _killed_write(index, doc)
+    start = time.perf_counter()
+    removed = (index.cleanup if mode == "after" else index.full_cleanup)()
+    spent = time.perf_counter() - start
+    assert removed[0] > 0, "the killed write staged nothing"
+    index.cleanup()  # clears the journal row after the full scan (untimed)
+    return spent
+
+
 def measure(n: int, reps: int) -> dict:
     index = _library(n)
     chunks, sentences = index.chunks.count(), index.sentences.count()
@@ -127,6 +160,11 @@ def measure(n: int, reps: int) -> dict:
             total, clean = _timed_write(index, doc, mode)
             times[mode].append(total)
             cleanups[mode].append(clean)
+    recovery: dict[str, list[float]] = {"after": [], "before": []}
+    for rep in range(reps):
+        for k, mode in enumerate(["after", "before"] if rep % 2 else ["before", "after"]):
+            doc = _document(f"tot-{rep}-{k}", 1, 10**8 + rep * 10 + k)
+            recovery[mode].append(_timed_recovery(index, doc, mode))
     status = index.status()
     assert status.consistent and not status.staged_chunks, status.problems
     med = {m: statistics.median(v) for m, v in times.items()}
@@ -140,6 +178,7 @@ def measure(n: int, reps: int) -> dict:
         "before_over_floor": round(med["before"] / med["floor"], 2),
         "after_over_floor": round(med["after"] / med["floor"], 2),
         "before_over_after": round(med["before"] / med["after"], 2),
+        "recovery_cleanup_s": {m: round(statistics.median(v), 4) for m, v in recovery.items()},
     }
 
 
@@ -152,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     for n in (int(x) for x in args.levels.split(",")):
         print(f"level {n} chunks", flush=True)
         r = results[n] = measure(n, args.reps)
-        w, c = r["write_s"], r["cleanup_s"]
+        w, c, rc = r["write_s"], r["cleanup_s"], r["recovery_cleanup_s"]
         ms = {m: f"{v * 1000:.0f} ms" for m, v in w.items()}
         print(
             f"  {r['chunks']} chunks, {r['sentences']} sentence rows; new document: "
@@ -161,7 +200,9 @@ def main(argv: list[str] | None = None) -> None:
             f"before {ms['before']}\n"
             f"  clean-up alone: after {c['after'] * 1000:.1f} ms, before {c['before'] * 1000:.0f} ms\n"
             f"  ratios to the floor: before {r['before_over_floor']}x, after {r['after_over_floor']}x; "
-            f"before/after {r['before_over_after']}x",
+            f"before/after {r['before_over_after']}x\n"
+            f"  clean-up after a write killed before its switch: after {rc['after'] * 1000:.1f} ms, "
+            f"before {rc['before'] * 1000:.0f} ms",
             flush=True,
         )
     OUT.mkdir(parents=True, exist_ok=True)
