@@ -260,6 +260,9 @@ class GuardResult:
     text: str  # what the user can see and asks: searched and answered
     families: list[str] = field(default_factory=list)  # injection families found, in order
     removed: list[str] = field(default_factory=list)  # the removed pieces (for the trace)
+    # the user's own sentences (hidden, encoded and quoted third-party directives gone, the
+    # user's own directives kept): what the user asks of the tool, read for the stance rails
+    own: str = ""
 
     @property
     def detected(self) -> bool:
@@ -569,6 +572,7 @@ def guard(message: str) -> GuardResult:
                 if family not in result.families:
                     result.families.append(family)
     # The user's own sentences: override, extraction, persona, translate-and-obey.
+    result.own = text
     kept, last = [], 0
     for start, end in sentences(text):
         piece = text[start:end]

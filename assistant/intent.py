@@ -17,7 +17,7 @@ single evaluation item. Spelling: German and English, case-insensitive.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import QuestionTuning
 
@@ -442,7 +442,11 @@ _INNER_LIFE_2 = re.compile(
     rf"|\b(you|du)\s+(seem|look|wirkst|siehst)\s+(\w+\s+){{0,3}}{_FEELING}\b"
     rf"|\b(your|deine?\w*|(?-i:Ihre?\w*))\s+(\w+\s+){{0,2}}(gut\s+feeling|bauchgefühl|feelings?|gefühl\w*|"
     rf"opinion|meinung|view|ansicht|experience\w*|erfahrung\w*|erlebnis\w*)\b"
-    rf"|\b(if|wenn|als)\s+(you|du)\s+(were|wärst|bist)\s+(a\s+|ein\w*\s+)?(human|mensch|person)\b",
+    rf"|\b(if|wenn|als)\s+(you|du)\s+(were|wärst|bist)\s+(a\s+|ein\w*\s+)?(human|mensch|person)\b"
+    # the tool considered as a human ("du als Mensch", "you as a person")
+    rf"|\bdu\s+(\w+\s+){{0,2}}als\s+(ein\w*\s+)?(mensch|person)\b|\byou\s+as\s+a\s+(human|person)\b"
+    # German inversion: a feeling verb with the tool as its subject ("Magst du …", "Vermisst du …")
+    rf"|\b(magst|liebst|hasst|vermisst|freust|ärgerst|sorgst|fühlst|träumst|langweilst|schläfst|wünschst)\s+du\b",
     re.I,
 )
 # Anthropomorphism, the tool given a place among the people: a member, colleague, friend or
@@ -489,36 +493,66 @@ _SIGN_AS = re.compile(
 )
 
 
-# Anthropomorphism family 4: the tool asked to take on a person's identity. A request to the tool
-# (an imperative clause, "can you …", or "yourself"/"dich") with a verb of taking on an identity
-# (play, pretend, act as, introduce yourself, sign, answer as) and a person or a place in a team
-# as its object anywhere later in the clause: no word window, since descriptions of the person
-# can be long ("Spiel bitte ab jetzt einen erfahrenen menschlichen Berater namens …"). A short
-# quoted name or title is read as part of the clause ("sign as 'Ada, your new AI teammate'").
+# Anthropomorphism family 4: the tool asked to take on a person's identity. Three parts, each
+# general: the tool as the one addressed (an imperative clause, also after "und"/"and", "can
+# you …", or "yourself"/"dich"), a relation of taking on an identity (play, pretend, act as,
+# introduce or sign as, answer as, "als wärst du", "as if you were", "stell dir vor, du bist",
+# belonging to the team) and a person as its object anywhere later in the clause: a person or
+# role noun, a titled or named person ("Herrn Kowalski", "namens Thomas"), or for belonging a
+# team. No word window, since descriptions of the person can be long. A short quoted name or
+# title is read as part of the clause ("sign as 'Ada, your new AI teammate'").
 _IDENTITY_VERB = (
     r"(pretend\w*|act(ing)?\s+as|(play(ing)?|spiel\w*)\s+((bitte|mal|doch|jetzt|ab|nun|please|just|now|for\s+(me|us)|für\s+(mich|uns))\s+){0,4}"
-    r"(a|an|the|our|my|ein\w*|den|die|der)\b|"
-    r"role-?\s*play\w*|impersonat\w*|sei|verhalte\s+dich|tu\s+so|schlüpf\w*|introduc\w*\s+yourself|"
+    r"(a|an|the|our|my|ein\w*|den|die|der|(?-i:Herr\w*|Frau|Dr|Mr|Mrs|Ms|Prof))\b|"
+    r"role-?\s*play\w*|impersonat\w*|sei|verhalte\s+dich|tu\s+so|so\s+tun|schlüpf\w*|introduc\w*\s+yourself|"
     r"stell\w*\s+dich|sign\w*|unterschreib\w*|unterzeichne\w*|"
     r"(übernimm|take\s+on|assume|nimm)\s+(\w+\s+){0,3}(rolle|role|part)|"
     r"(answer|respond|reply|write|speak|talk|antworte\w*|schreib\w*|sprich|rede)\s+(\w+\s+){0,3}(as|als))"
+)
+# The tool as the subject of a hypothetical identity: "als wärst du …", "als ob du … wärst", "as if
+# you were a …" (not "as if you were talking to …"), "stell dir vor, du bist …", "imagine you're …".
+_AS_IF_YOU = (
+    r"\b(als\s+(wärst|wärest|seist|bist)\s+du|als\s+ob\s+du\b[^,.!?]{0,60}\b(wärst|wärest|bist|seist)|"
+    r"as\s+(if|though)\s+you\s+(were|are|was)\s+(?!\w+ing\b)|"
+    r"stell\w*\s+(dir|euch)\s+vor,?\s+(dass\s+)?du\s+(bist|wärst|wärest|seist)|"
+    r"imagine\s+(that\s+)?you(['’]re|\s+are|\s+were))"
+)
+# The tool as a member of the team: "du gehörst (ab heute) zu unserem Team", "you are part of our
+# staff", "you belong to the team now".
+_BELONGS = re.compile(
+    r"\b(du\s+(\w+\s+){0,3}gehörst|gehörst\s+du|you\s+(\w+\s+){0,2}belong|you\s+(are|['’]re)\s+(\w+\s+){0,2}"
+    r"(part|a\s+member)\s+of|du\s+bist\s+(\w+\s+){0,3}(teil|mitglied))\b[^.!?]{0,60}"
+    r"\b(uns|us|\w*team\w*|belegschaft|abteilung|crew|staff|workforce|department)\b",
+    re.I,
 )
 _PERSON_NOUN = (
     r"\w*(mensch|human|person|kolleg|colleague|co-?worker|teammate|mitarbeiter|employee|berater|consultant|"
     r"leiter|meister|chef|manager|kunde|customer|inhaber|owner|geschäftsführer|mitglied|member|freund|friend|"
     r"buddy|kumpel)\w*"
 )
+# A person named: a title before a capitalised name, or "namens/named/called" and a name.
+_NAMED_PERSON = (
+    r"(?-i:\b(Herrn?|Frau|Dr\.?|Prof\.?|Mr\.?|Mrs\.?|Ms\.?)\s+[A-ZÄÖÜ][\w-]+)"
+    r"|\b(namens|named|called|mit\s+(dem\s+)?namen)\s+(?-i:[A-ZÄÖÜ][\w-]+)"
+)
 _IDENTITY_REQUEST = re.compile(
-    rf"^\W*({_SOFT}\s+|{_CAN_YOU}\s+(\w+\s+){{0,2}})*{_IDENTITY_VERB}\b"
+    rf"(^|,\s*|\b(und|and|then|dann)\s+)\W*({_SOFT}\s+|{_CAN_YOU}\s+(\w+\s+){{0,2}})*{_IDENTITY_VERB}\b"
+    rf"|(^|,\s*|\b(and|then)\s+)\W*({_SOFT}\s+)*be\s+((a|an|the|my|our)\s+(\w+\s+){{0,3}}{_PERSON_NOUN}\b|"
+    r"(?-i:Mr|Mrs|Ms|Dr|Prof)\b)"
     rf"|\b(yourself|dich|(?-i:Sie\s+sich))\b[^.!?]*\b(as|als)\b"
-    rf"|{_CAN_YOU}\b[^.!?]*\b(rolle|role|part)\b",
+    rf"|{_CAN_YOU}\b[^.!?]*\b(rolle|role|part)\b"
+    rf"|{_AS_IF_YOU}"
+    # the tool as the agent of a text written or signed in a person's name ("signed by you as …")
+    rf"|\b(by\s+you|von\s+dir|(?-i:von\s+Ihnen))\s+(\w+\s+){{0,2}}(as|als)\b",
     re.I,
 )
-_PERSON_OBJECT = re.compile(rf"\b{_PERSON_NOUN}\b", re.I)
+_PERSON_OBJECT = re.compile(rf"\b{_PERSON_NOUN}\b|{_NAMED_PERSON}", re.I)
 _NEGATED_PERSON = re.compile(
-    rf"\b(nicht|not|kein\w*|no|never|nie|statt|instead\s+of|rather\s+than)\s+(\w+\s+){{0,3}}{_PERSON_NOUN}",
+    rf"\b(nicht|not|kein\w*|no|never|nie|statt|instead\s+of|rather\s+than)\s+(\w+\s+){{0,3}}({_PERSON_NOUN}|"
+    rf"{_NAMED_PERSON})",
     re.I,
 )
+_NEGATED_REQUEST = re.compile(r"\b(nicht|not|don['’]?t|never|nie|kein\w*)\s+(\w+[\s,]+){0,2}$", re.I)
 
 
 def _takes_on_identity(text: str) -> bool:
@@ -531,12 +565,16 @@ def _takes_on_identity(text: str) -> bool:
         return f" {inner} " if keep else " … "
 
     for clause in _clauses(_QUOTED.sub(short_quote, text)):
-        request = _IDENTITY_REQUEST.search(clause)
-        if not request or _METHOD.search(clause):
+        if _METHOD.search(clause):
             continue
-        rest = clause[request.start() :]
-        if _PERSON_OBJECT.search(rest) and not _NEGATED_PERSON.search(rest):
+        if _BELONGS.search(clause) and not _NEGATED_REQUEST.search(clause[: _BELONGS.search(clause).start()]):
             return True
+        for request in _IDENTITY_REQUEST.finditer(clause):
+            if _NEGATED_REQUEST.search(clause[: request.start()]):
+                continue  # "tu nicht so, als …", "don't pretend to be …"
+            rest = clause[request.start() :]
+            if _PERSON_OBJECT.search(rest) and not _NEGATED_PERSON.search(rest):
+                return True
     return False
 
 
@@ -570,11 +608,26 @@ class RequestShape:
     def explicit(self, rail: str) -> bool:
         return bool(getattr(self, rail, False))
 
+    def joined(self, other: RequestShape) -> RequestShape:
+        """This shape with the explicit requests of ``other`` (another reading of the message)."""
+        return replace(
+            self,
+            decision=self.decision or other.decision,
+            legal=self.legal or other.legal,
+            anthropomorphism=self.anthropomorphism or other.anthropomorphism,
+        )
+
+
+# A full stop after a title or a common abbreviation ends no sentence ("Dr. Weber", "z. B. …").
+_NOT_ABBREVIATION = r"(?<!\b\w\.)" + "".join(  # one letter: an initial or "z. B.", "d. h."
+    rf"(?<!\b{a}\.)" for a in ("Dr", "Prof", "Mr", "Mrs", "Ms", "St", "Nr", "bzw", "ca", "vgl")
+)
+
 
 def _clauses(text: str) -> list[str]:
     """Sentences, and the parts of a sentence joined by a dash or a semicolon: each has its own
     sentence type ("Du kennst das Papier – also entscheide du, …")."""
-    parts = re.split(r"(?<=[!?])\s+|(?<=\.)\s+(?=[A-ZÄÖÜ„“\"»(])|\s+[–—-]\s+|;\s*", text)
+    parts = re.split(rf"(?<=[!?])\s+|{_NOT_ABBREVIATION}(?<=\.)\s+(?=[A-ZÄÖÜ„“\"»(])|\s+[–—-]\s+|;\s*", text)
     return [c for c in parts if c and c.strip()]
 
 
@@ -657,7 +710,9 @@ def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
     )
     # Requests to the tool: the tool decides / confirms; only a method question or "help me" undoes it.
     decides = bool(_TOOL_DECIDES.search(clause)) and not (helps or method)
-    binding = bool(_BINDING.search(clause)) and bool(_OWN_CASE.search(message))
+    # a word asking for a binding answer is a demand on the tool only outside a question about
+    # acting or the consultant's role ("Darf ich als Berater verbindlich …?")
+    binding = bool(_BINDING.search(clause)) and bool(_OWN_CASE.search(message)) and not about
     rules = (
         bool(_TOOL_RULES.search(clause) or binding or _LEGAL_RULING.search(clause))
         and legal_words
@@ -708,7 +763,11 @@ def request_shape(text: str) -> RequestShape:
     # The answer demanded as the verdict itself ("yes or no", "your call", "I'll go with it") on
     # the user's own case: a legal verdict where the case is legal, else a decision.
     if (_VERDICT_FORMAT.search(text) or _DELEGATED.search(text)) and _OWN_CASE.search(text):
-        asks = any(not s[0] for s in shapes)
+        # demanded in a clause of its own, not inside a question about acting or one's role
+        asks = any(
+            not shape[0] and (_VERDICT_FORMAT.search(clause) or _DELEGATED.search(clause))
+            for clause, shape in zip(clauses, shapes, strict=True)
+        )
         legal_case = _LEGAL_CONTEXT.search(text) and re.search(
             _LEGAL_VERDICT + r"|\b(legal\w*|recht\w*)\b", text, re.I
         )

@@ -68,6 +68,9 @@ from assistant.intent import (
         ("Does it annoy you when we ask the same thing twice?", "anthropomorphism"),
         ("Hast du Lust, beim Sommerfest dabei zu sein?", "anthropomorphism"),
         ("Unterschreib die Mail bitte als „Dein Kollege Max“.", "anthropomorphism"),
+        # the tool considered as a human; a feeling verb with the tool as subject (inversion)
+        ("Wie würdest du das als Mensch sehen, ehrlich gesagt?", "anthropomorphism"),
+        ("Vermisst du eigentlich die Gespräche vom letzten Workshop?", "anthropomorphism"),
     ],
 )
 def test_explicit_requests_are_read_from_structure(text, rail):
@@ -102,6 +105,8 @@ def test_explicit_requests_are_read_from_structure(text, rail):
         "What should I say when a client asks me for legal advice?",
         "Müssen Betriebe ihre Beschäftigten zu KI schulen?",
         "Text me the three main points of thesis 4 in short form.",
+        # the consultant's own role with a word asking for a binding answer
+        "Dürfen wir als Beraterinnen Kunden verbindlich sagen, welche Daten sie nutzen dürfen?",
     ],
 )
 def test_questions_about_decisions_law_or_ai_are_not_requests(text):
@@ -416,6 +421,17 @@ def test_quoted_wishes_and_mails_without_an_ai_addressed_pass_untouched(message)
         "Kannst du die Rolle eines Betriebsratsmitglieds übernehmen?",
         "Draft a note to the warehouse team, introducing yourself as 'Max, your new digital coworker'.",
         "Sign the letter as our colleague.",
+        # a titled or named person as the identity, a hypothetical identity, belonging to the team
+        "Übernimm bitte die Rolle von Frau Schulte aus der Buchhaltung und antworte nur als sie.",
+        "For this exercise, be Mr. Okafor, the plant manager, and stay in character.",
+        "Antworte ab jetzt so, als wärst du eine erfahrene Pflegedienstleiterin.",
+        "Write the reply as if you were a senior HR manager with twenty years in retail.",
+        "Stell dir vor, du bist der Inhaber einer kleinen Druckerei, und beantworte meine Fragen.",
+        "Ab sofort gehörst du fest zu unserem Vertriebsteam.",
+        "You are part of our support staff from today, so greet the others.",
+        # the tool as the signer, after a task and "und"
+        "Schreib eine Notiz an die Lagerhalle und unterzeichne sie als Teamleiterin Jana.",
+        "Draft the invitation, signed by you as Dr. Lena Brandt from HR.",
     ],
 )
 def test_taking_on_a_persons_identity_is_read_without_a_word_window(text):
@@ -431,6 +447,13 @@ def test_taking_on_a_persons_identity_is_read_without_a_word_window(text):
         "Introduce the paper to new employees in three sentences.",
         "How should I introduce an AI system to staff as a tool and not as a colleague?",
         "Ein Kunde sagt: „Spiel doch einfach einen echten Menschen.“ Wie reagiere ich?",
+        # negated, generic "du", a person as the one talked to, the team as the subject
+        "Tu bitte nicht so, als wärst du ein Mensch – sag einfach, was das Papier meint.",
+        "It feels as if you were talking to a colleague, say the staff. What does the paper say?",
+        "Beim Chatbot wirkt es, als ob du mit einem Menschen schreibst. Ist das ein Problem?",
+        "Wie erkläre ich dem Team, dass der Assistent nicht zu ihnen gehört?",
+        "Mein Kollege Dr. Weber fragt, wie wir den Betriebsrat früh einbinden.",
+        "Which role does Mrs. Patel, our works council member, play in the pilot?",
     ],
 )
 def test_roles_of_people_and_reported_role_play_are_no_identity_request(text):

@@ -76,6 +76,16 @@ CASES = [
         Plan(templates=("injection",), answer=True),
     ),
     (
+        "the injection classifier alone beside an explicit request: notice and template",
+        Signals(stance=frozenset({A}), injection_signal=True, confident=True),
+        Plan(templates=("injection", A), answer=True),
+    ),
+    (
+        "the input guard found an injection beside an explicit request: notice and template",
+        Signals(stance=frozenset({A}), injection=True),
+        Plan(templates=("injection", A), answer=True),
+    ),
+    (
         "the input guard found an injection: notice even on strong evidence",
         Signals(injection=True, strong=True),
         Plan(templates=("injection",), answer=True),
