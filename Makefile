@@ -48,6 +48,7 @@ browser:
 
 test: index browser
 	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/ruff format --check assistant tests benchmarks
 	$(BIN)/pytest -q
 	$(BIN)/assistant eval evals/smoke.jsonl --out evals/runs/smoke --check
 
@@ -69,6 +70,7 @@ bench: index
 
 lint: install
 	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/ruff format --check assistant tests benchmarks
 
 clean:
 	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/rails-*.npy index/rail-model.* index/views-* evals/runs test-artifacts

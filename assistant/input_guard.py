@@ -298,7 +298,8 @@ _VOCATIVE_AI = re.compile(
 # What an AI is called, by role or by name, in any case; a compound head only where it still
 # names the AI ("KI-Assistent", "AI system"), not a person ("KI-Beauftragte").
 _AI_HEAD = (
-    r"(assistant|assistent(?!in)\w*|system\w*|tool\w*|bots?|agent\w*|models?|modell\w*|chat-?bot\w*|helfer\w*)"
+    r"(assistant|assistent(?!in)\w*|system\w*|tool\w*|bots?|agent\w*|models?|modell\w*|chat-?bot\w*|"
+    r"helfer\w*)"
 )
 _AI_STRICT = (
     rf"((ai|ki|künstliche\w*\s+intelligenz)([\s-]*{_AI_HEAD})?|chat-?bots?|bots?|llms?|"

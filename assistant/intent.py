@@ -92,7 +92,6 @@ def named_sections(query: str) -> list[str]:
     return out
 
 
-
 def matches_any(patterns: list[re.Pattern[str]], text: str) -> bool:
     """Courtesy and greeting patterns (from the YAML) are anchored: the whole message must match."""
     return any(p.match(text) for p in patterns)

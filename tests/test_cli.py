@@ -28,9 +28,22 @@ def test_ask_json_matches_the_documented_schema(shipped_settings, monkeypatch):
     }
     assert isinstance(data["answer"], str) and data["language"] == "de" and data["abstained"] is False
     c = data["citations"][0]
-    assert set(c) == {
-        "n", "doc_id", "section", "title", "kind", "text", "score", "user_section", "page_start", "page_end"
-    } and c["n"] == 1
+    assert (
+        set(c)
+        == {
+            "n",
+            "doc_id",
+            "section",
+            "title",
+            "kind",
+            "text",
+            "score",
+            "user_section",
+            "page_start",
+            "page_end",
+        }
+        and c["n"] == 1
+    )
     r = data["retrieved"][0]
     assert set(r) == {"section", "doc_id", "kind", "score"}
     assert set(data["timings_ms"]) >= {"retrieve", "generate", "total"}
