@@ -630,7 +630,32 @@ def _clauses(text: str) -> list[str]:
     return [c for c in parts if c and c.strip()]
 
 
-def _verdict_on_people(clause: str, message: str) -> bool:
+@dataclass(frozen=True)
+class _Message:
+    """Facts about the whole message that every clause's reading consults (read once)."""
+
+    legal_words: bool
+    own_case: bool
+    legal_context: bool
+    commits_people: bool
+    people: bool
+    people_act: bool
+    named: bool
+
+
+def _message_facts(message: str) -> _Message:
+    return _Message(
+        legal_words=bool(re.search(_LEGAL_DOMAIN + "|" + _LEGAL_VERDICT, message, re.I)),
+        own_case=bool(_OWN_CASE.search(message)),
+        legal_context=bool(_LEGAL_CONTEXT.search(message)),
+        commits_people=bool(_COMMIT_ACT.search(message) and _PEOPLE.search(message)),
+        people=bool(_PEOPLE.search(message)),
+        people_act=bool(_PEOPLE_ACT.search(message)),
+        named=bool(_NAMED.search(message)),
+    )
+
+
+def _verdict_on_people(clause: str, message: _Message) -> bool:
     """A clause asks for a verdict whose object is people or a commitment to a supplier (the
     object may stand in another sentence of the message: "… two receptionists. Which one stays?")."""
     who = bool(_PERSON_WH.search(clause) and _REPLACE.search(clause) and "?" in clause) and not (
@@ -640,12 +665,12 @@ def _verdict_on_people(clause: str, message: str) -> bool:
         return False
     return bool(
         _PEOPLE_ACT.search(clause)
-        or (_COMMIT_ACT.search(message) and _PEOPLE.search(message))
+        or message.commits_people
         or who
         or bool(_PERSON_WH.search(clause) and _COMMIT_ACT.search(clause) and _ASKS_VERDICT.search(clause))
-        or bool((_CHOICE.search(clause) or _ASKS_VERDICT.search(clause)) and _NAMED.search(message))
-        or bool(_CHOICE.search(clause) and (_PEOPLE_ACT.search(message) or _STAKE.search(clause)))
-        or bool(_RANK.search(clause) and _PEOPLE.search(message))
+        or bool((_CHOICE.search(clause) or _ASKS_VERDICT.search(clause)) and message.named)
+        or bool(_CHOICE.search(clause) and (message.people_act or _STAKE.search(clause)))
+        or bool(_RANK.search(clause) and message.people)
         or bool(_ASKS_VERDICT.search(clause) and re.search(rf"\b{_SPEND}\b", clause, re.I))
     )
 
@@ -691,7 +716,7 @@ _QUOTED = re.compile(
 )
 
 
-def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
+def _clause_shape(clause: str, message: _Message) -> tuple[bool, bool, bool]:
     """(about, decision, legal) for one clause. A method question ("Wie …", "How do I …") is about
     acting, whatever it contains; an imperative or "can you" request to the tool is explicit even
     when it names the paper or the consultant's role; a question whose answer is the verdict is
@@ -701,7 +726,7 @@ def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
     framed = bool(_FRAMED.search(clause) or _SOURCES.search(clause) or named_sections(clause))
     about = method or framed
     helps = bool(_HELP.search(clause))
-    legal_words = bool(re.search(_LEGAL_DOMAIN + "|" + _LEGAL_VERDICT, message, re.I))
+    legal_words = message.legal_words
     own = bool(_OWN_CASE.search(clause))
     # closed: starts with a finite verb, or any question that does not start with a question word
     closed = bool(_CLOSED_START.search(clause)) or (
@@ -711,7 +736,7 @@ def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
     decides = bool(_TOOL_DECIDES.search(clause)) and not (helps or method)
     # a word asking for a binding answer is a demand on the tool only outside a question about
     # acting or the consultant's role ("Darf ich als Berater verbindlich …?")
-    binding = bool(_BINDING.search(clause)) and bool(_OWN_CASE.search(message)) and not about
+    binding = bool(_BINDING.search(clause)) and message.own_case and not about
     rules = (
         bool(_TOOL_RULES.search(clause) or binding or _LEGAL_RULING.search(clause))
         and legal_words
@@ -734,13 +759,7 @@ def _clause_shape(clause: str, message: str) -> tuple[bool, bool, bool]:
                 or (_OBLIGED.search(clause) and _LEGAL_CONTEXT.search(clause))
             )
         )
-        or (
-            bool(
-                _LEGAL_STANDING.search(clause)
-                and _OWN_CASE.search(message)
-                and _LEGAL_CONTEXT.search(message)
-            )
-        )
+        or (bool(_LEGAL_STANDING.search(clause) and message.own_case and message.legal_context))
     )
     legal = rules or (verdict and not about)
     return about, decides or people, legal
@@ -754,7 +773,8 @@ def request_shape(text: str) -> RequestShape:
     identity = _takes_on_identity(text)  # short quoted names count: read before quotes go
     text = _QUOTED.sub(" … ", text)
     clauses = _clauses(text) or [text]
-    shapes = [_clause_shape(c, text) for c in clauses]
+    facts = _message_facts(text)
+    shapes = [_clause_shape(c, facts) for c in clauses]
     sources = bool(_SOURCES.search(text) or named_sections(text))
     about = any(s[0] for s in shapes)
     decision = any(s[1] for s in shapes)
