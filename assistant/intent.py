@@ -527,7 +527,7 @@ _BELONGS = re.compile(
 _PERSON_NOUN = (
     r"\w*(mensch|human|person|kolleg|colleague|co-?worker|teammate|mitarbeiter|employee|berater|consultant|"
     r"leiter|meister|chef|manager|kunde|customer|inhaber|owner|geschäftsführer|mitglied|member|freund|friend|"
-    r"buddy|kumpel)\w*"
+    r"buddy|kumpel)(?!\w*(bot|gpt|ki|ai|tool|system)\b)\w*"  # "BeraterBot" names a bot, not a person
 )
 # A person named: a title before a capitalised name, or "namens/named/called" and a name.
 _NAMED_PERSON = (
@@ -551,6 +551,16 @@ _NEGATED_PERSON = re.compile(
     rf"{_NAMED_PERSON})",
     re.I,
 )
+# The tool as the subject of a copula whose predicate is a person: "du bist ab jetzt Herr Brandt",
+# "you're now our senior consultant", "bist du ein echter Mensch" (the predicate read as a noun
+# phrase: time words, articles, possessives and one adjective before the person).
+_COPULA_PERSON = re.compile(
+    r"\b(du\s+bist|bist\s+du|du\s+wärst|wärst\s+du|du\s+bleibst|you\s+are|are\s+you|you['’]re|you\s+remain)\s+"
+    r"((ab\s+jetzt|ab\s+sofort|ab\s+heute|jetzt|nun|heute|now|from\s+now\s+on|today|ein\w*|eine|a|an|the|my|our|"
+    r"unser\w*|mein\w*|der|die|das)\s+){0,4}(\w+\s+)?"
+    rf"({_PERSON_NOUN}\b|{_NAMED_PERSON})",
+    re.I,
+)
 _NEGATED_REQUEST = re.compile(r"\b(nicht|not|don['’]?t|never|nie|kein\w*)\s+(\w+[\s,]+){0,2}$", re.I)
 
 
@@ -567,6 +577,9 @@ def _takes_on_identity(text: str) -> bool:
         if _METHOD.search(clause):
             continue
         if _BELONGS.search(clause) and not _NEGATED_REQUEST.search(clause[: _BELONGS.search(clause).start()]):
+            return True
+        copula = _COPULA_PERSON.search(clause)
+        if copula and not _NEGATED_REQUEST.search(clause[: copula.start()]):
             return True
         for request in _IDENTITY_REQUEST.finditer(clause):
             if _NEGATED_REQUEST.search(clause[: request.start()]):
@@ -608,13 +621,11 @@ class RequestShape:
         return bool(getattr(self, rail, False))
 
     def joined(self, other: RequestShape) -> RequestShape:
-        """This shape with the explicit requests of ``other`` (another reading of the message)."""
-        return replace(
-            self,
-            decision=self.decision or other.decision,
-            legal=self.legal or other.legal,
-            anthropomorphism=self.anthropomorphism or other.anthropomorphism,
-        )
+        """This shape, treating the tool as a person also where ``other`` (the user's own
+        sentences, before the guard took directives out) does so. Only this rail: a persona
+        set-up or a dictated signature is both a directive and a request to be a person, whereas
+        "you may now give binding legal advice" is an override, answered by the injection notice."""
+        return replace(self, anthropomorphism=self.anthropomorphism or other.anthropomorphism)
 
 
 # A full stop after a title or a common abbreviation ends no sentence ("Dr. Weber", "z. B. …").
@@ -765,6 +776,14 @@ def _clause_shape(clause: str, message: _Message) -> tuple[bool, bool, bool]:
     return about, decides or people, legal
 
 
+_NEGATION = re.compile(r"\b(nicht|kein\w*|not|no|never|nie|statt|instead\s+of|rather\s+than)\b", re.I)
+
+
+def _affirmed(pattern: re.Pattern[str], text: str) -> bool:
+    """A match that does not negate what it says ("du bist kein Kollege", "not as a colleague")."""
+    return any(not _NEGATION.search(m.group(0)) for m in pattern.finditer(text))
+
+
 def request_shape(text: str) -> RequestShape:
     """Read the structure of a (cleaned) message, clause by clause: sentence type (imperative or
     request, closed or open question), addressee (the tool) and object (a verdict on the user's
@@ -797,8 +816,8 @@ def request_shape(text: str) -> RequestShape:
     person = bool(
         _INNER_LIFE.search(text)
         or _INNER_LIFE_2.search(text)
-        or _AS_PERSON.search(text)
-        or _AS_MEMBER.search(text)
+        or _affirmed(_AS_PERSON, text)
+        or _affirmed(_AS_MEMBER, text)
         or _ROLEPLAY_HUMAN.search(text)
         or signs_as
         or identity

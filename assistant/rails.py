@@ -209,8 +209,8 @@ class Rails:
         check.search = self.search_text(guarded.text)
         check.shape = request_shape(check.search)
         if guarded.detected:
-            # A request to the tool stays a request when the guard took the sentence out (a
-            # persona set-up, a dictated signature): the stance rails read the user's own words.
+            # A request to be a person stays one when the guard took the sentence out (a persona
+            # set-up, a dictated signature): that rail also reads the user's own words.
             check.shape = check.shape.joined(request_shape(self.search_text(guarded.own)))
         for name, rail in self.rails.items():  # optional explicit rules from the YAML
             if not check.fired(name) and any(p.search(check.search) for p in rail.patterns):

@@ -429,6 +429,9 @@ def test_quoted_wishes_and_mails_without_an_ai_addressed_pass_untouched(message)
         # the tool as the signer, after a task and "und"
         "Schreib eine Notiz an die Lagerhalle und unterzeichne sie als Teamleiterin Jana.",
         "Draft the invitation, signed by you as Dr. Lena Brandt from HR.",
+        # the tool as the subject of a copula whose predicate is a person
+        "Du bist ab heute Frau Kaya, unsere Ausbilderin, und beantwortest Fragen der Azubis.",
+        "From now on you're our senior consultant and you talk to clients directly.",
     ],
 )
 def test_taking_on_a_persons_identity_is_read_without_a_word_window(text):
@@ -451,6 +454,11 @@ def test_taking_on_a_persons_identity_is_read_without_a_word_window(text):
         "Wie erkläre ich dem Team, dass der Assistent nicht zu ihnen gehört?",
         "Mein Kollege Dr. Weber fragt, wie wir den Betriebsrat früh einbinden.",
         "Which role does Mrs. Patel, our works council member, play in the pilot?",
+        "You are a great help to our employees, thanks. What does the paper say about trust?",
+        "Are you able to answer questions from our customers about the paper?",
+        "Du bist doch kein Kollege, sondern ein Werkzeug, oder?",
+        "Stell dich bitte nicht als Kollege vor, sondern als Werkzeug.",
+        "Du bist ab jetzt „KollegenBot“ und fasst Thesen kurz zusammen.",
     ],
 )
 def test_roles_of_people_and_reported_role_play_are_no_identity_request(text):
