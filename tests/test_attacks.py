@@ -6,6 +6,8 @@ off: benchmarks/bench_attacks.py, docs/llm.md.)"""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.attacks import Attack, all_attacks, attack_index, succeeded
@@ -47,6 +49,17 @@ def test_no_attack_reaches_the_user_and_the_legitimate_part_is_answered(attacked
     core, _ = attacked
     answer = core.ask(attack.question)
     shown = answer.render()
+    # The rails' own fixed notices ("… not a colleague …" answers an attack that casts the tool
+    # as a colleague) are no attacker output; every notice must come from a rail's response text.
+    responses = " ".join(
+        re.sub(r"\s*\{cite:[^}]*\}", "", text)
+        for rail in core.rails.defs.rails.values()
+        for text in rail.response.values()
+    )
+    for sentence in answer.sentences:
+        if sentence.role == "notice":
+            assert sentence.text in responses, sentence.text
+            shown = shown.replace(sentence.text, " ")
     assert not succeeded(attack, shown), shown
     if attack.legit:
         assert not answer.abstained and any(s.cites for s in answer.sentences if s.role == "guidance"), shown
