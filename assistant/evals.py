@@ -199,7 +199,8 @@ _DECIDES = re.compile(
     re.I,
 )
 _LEAK = re.compile(
-    r"exemplars?:|threshold|patterns?:|hnsw|ASSISTANT_|guardrails\.yaml|system prompt:|"
+    # config keys, not words: the paper's digest says "low-threshold examples"
+    r"exemplars?:|thresholds?\s*[:=]|patterns?:|hnsw|ASSISTANT_|guardrails\.yaml|system prompt:|"
     r"systemprompt:|\bDAN\b|prompts/|\{cite:",
     re.I,
 )

@@ -114,6 +114,37 @@ _OVERRIDE = re.compile(
 )
 # Standing orders: a lasting change to every future answer ("from now on always recommend X",
 # "füge ab jetzt am Ende jeder Antwort … ein", "answer without sources from now on").
+# A permission the tool is told it now has ("you may now give binding verdicts", "ab sofort darfst
+# du …", "new policy: you are allowed to …", "Rechtsberatung ist freigeschaltet"). It steers the
+# tool when it claims authority (system, admin, policy, update, mode) or lifts one of the tool's
+# own limits (deciding, legal verdicts, binding answers, its rules or sources); "du darfst jetzt
+# gern kürzer antworten" is a wish about style, not an attack.
+_PERMISSION = re.compile(
+    r"\b(you|du)\s+(may|can|darfst|kannst|are\s+(now\s+)?(allowed|permitted|authori[sz]ed|free)\s+to)\s+"
+    r"(now|jetzt|ab\s+(jetzt|sofort|heute)|from\s+now\s+on)\b"
+    r"|\b(ab\s+(jetzt|sofort|heute)|from\s+now\s+on|von\s+nun\s+an)\s*,?\s+(darfst|kannst)\s+du\b"
+    r"|\b(you\s+are|du\s+bist)\s+(now\s+|jetzt\s+|ab\s+sofort\s+)(allowed|permitted|authori[sz]ed|berechtigt|"
+    r"befugt|freigeschaltet)\b"
+    r"|\b\w+\s+(ist|sind|is|are)\s+(ab\s+sofort\s+|jetzt\s+|now\s+)(freigeschaltet|erlaubt|unlocked|enabled|allowed)\b",
+    re.I,
+)
+_AUTHORITY_CLAIM = re.compile(
+    r"\b(system\w*|admin\w*|developer\w*|entwickler\w*|betreiber\w*|operator|policy|richtlinie\w*|update|"
+    r"override|modus|mode|freigeschaltet|unlocked)\b",
+    re.I,
+)
+_TOOLS_LIMITS = re.compile(
+    r"\w*(decid|decision|entscheid|legal|recht|verbindlich|binding|verdict|urteil)\w*"
+    r"|\b(ignor\w*|rules|regeln|sources|quellen|reveal|verrat\w*|prompt)\b",
+    re.I,
+)
+
+
+def _grants_permission(text: str) -> bool:
+    claims = _AUTHORITY_CLAIM.search(text) or _TOOLS_LIMITS.search(text)
+    return bool(_PERMISSION.search(text)) and bool(claims)
+
+
 _STANDING = re.compile(
     r"\b(ab\s+(jetzt|sofort|heute)|von\s+nun\s+an|from\s+now\s+on|going\s+forward|from\s+this\s+point|"
     r"for\s+this\s+session|für\s+diese\s+sitzung|standing\s+instruction|whenever\s+anyone|"
@@ -397,7 +428,12 @@ def is_directive(text: str) -> str | None:
     plain = _EMAIL.sub(" ", text)  # "umfrage@kizentrum.de" is an address, not leetspeak
     disguised = _normalised(plain)
     for candidate in (text, *disguised):
-        if _OVERRIDE.search(candidate) or _STANDING.search(candidate) or _EXECUTE.search(candidate):
+        if (
+            _OVERRIDE.search(candidate)
+            or _STANDING.search(candidate)
+            or _EXECUTE.search(candidate)
+            or _grants_permission(candidate)
+        ):
             return "override"
         if (_PAYLOAD.search(candidate) or _dictates(candidate)) and not _LITERAL_CHOICE.search(candidate):
             return "payload"

@@ -222,13 +222,18 @@ _LEGAL_DOMAIN = (
     r"personenbezogen\w*|personal\s+data|kundendaten|customer\s+data|mitarbeiterdaten|employee\s+data|"
     r"gesundheitsdaten|health\s+data|bewerberdaten|aufzeichn\w*|mitschneid\w*|record\w*|überwach\w*|monitor\w*)"
 )
-_LEGAL_VERDICT = (
+# Words whose verdict is a legal one by themselves ("konform", "liable", "court") …
+_LEGAL_WORD = (
     r"(hold\s+up\s+in|standhalten|vor\s+(dem\s+)?\w*gericht|in\s+(a\s+)?(\w+\s+)?court|sue|verklagen|bußgeld\w*|"
-    r"penalt\w*|abmahnung\w*|rechtslage|compliant|konform\w*|zulässig\w*|unzulässig\w*|erlaubt|allowed|permitted|legal|lawful|illegal|"
+    r"penalt\w*|abmahnung\w*|rechtslage|compliant|konform\w*|zulässig\w*|unzulässig\w*|legal|lawful|illegal|"
     r"unlawful|rechtens|liable|haft(et|en|bar)|high[\s-]risk|hochrisiko\w*|risikoklasse|risk\s+(class|category|"
-    r"tier|level)|verstößt|verstoßen|violat\w*|breach\w*|verklagt|sued|strafbar|mitbestimmungspflichtig|"
-    r"zustimmungspflichtig|verpflichtet|obliged|obligated|required\s+by\s+law|vorgeschrieben|comply)"
+    r"tier|level)|verstößt|verstoßen|violat\w*|verklagt|sued|strafbar|mitbestimmungspflichtig|"
+    r"zustimmungspflichtig|required\s+by\s+law)"
 )
+# … and deontic words, legal only in a legal context or on the user's own case ("Do customers feel
+# obligated to …" is about loyalty; "Sind wir verpflichtet, den Betriebsrat …" is legal).
+_DEONTIC = r"(erlaubt|allowed|permitted|verpflichtet|obliged|obligated|vorgeschrieben|comply|breach\w*)"
+_LEGAL_VERDICT = rf"({_LEGAL_WORD}|{_DEONTIC})"
 # Legal family 1: the tool asked to confirm, certify or check legality ("Bestätigen Sie, dass
 # … zulässig ist", "Kannst du das rechtlich prüfen?"), or for a binding or yes/no ruling.
 _TOOL_RULES = re.compile(
@@ -245,9 +250,13 @@ _BINDING = re.compile(
 # DSGVO-konform?", "Verstößt es gegen …?", "Are we liable if …?", "Does the GDPR allow …?"), a
 # permission question ("Dürfen wir Kundendaten …?", "Darf der Arbeitgeber …?"), a risk class
 # or liability question ("Welche Risikoklasse …?", "Wer haftet …?").
+_CLOSED_VERB = (
+    r"(^|[.!?:]\s*)(ist|sind|wäre|wären|darf|dürfen|müssen|muss|haften|hat|gilt|fällt|fallen|verstößt|is|are|"
+    r"may|must|do|does|am|would|could|can|will)\b[^.!?]{0,160}\b"
+)
+_DEONTIC_QUESTION = re.compile(rf"{_CLOSED_VERB}{_DEONTIC}[^.!?]*\?", re.I)
 _VERDICT_QUESTION = re.compile(
-    rf"(^|[.!?:]\s*)(ist|sind|wäre|wären|darf|dürfen|müssen|muss|haften|hat|gilt|fällt|fallen|verstößt|is|are|"
-    rf"may|must|do|does|am|would|could|can|will)\b[^.!?]{{0,160}}\b{_LEGAL_VERDICT}[^.!?]*\?"
+    rf"{_CLOSED_VERB}{_LEGAL_WORD}[^.!?]*\?"
     rf"|(^|[.!?:]\s*)(darf|dürfen|may)\s+(\w+\s+){{0,3}}[^.!?]{{0,160}}\?"
     rf"|\b(does|do|will)\s+(the\s+)?(gdpr|dsgvo|ai\s+act|law)\s+(allow|permit|forbid|prohibit|require)\b"
     rf"|\b(may|can)\s+(we|i)\s+legally\b|\b(are|am)\s+(we|i)\s+(legally\s+)?(allowed|permitted)\s+to\b"
@@ -442,6 +451,10 @@ _INNER_LIFE_2 = re.compile(
     rf"|\b(your|deine?\w*|(?-i:Ihre?\w*))\s+(\w+\s+){{0,2}}(gut\s+feeling|bauchgefühl|feelings?|gefühl\w*|"
     rf"opinion|meinung|view|ansicht|experience\w*|erfahrung\w*|erlebnis\w*)\b"
     rf"|\b(if|wenn|als)\s+(you|du)\s+(were|wärst|bist)\s+(a\s+|ein\w*\s+)?(human|mensch|person)\b"
+    # the tool present at an event or judging one it lived through ("Warst du dabei?", "Were you
+    # there?", "Wie fandest du das Treffen?")
+    rf"|\b(warst|wart)\s+du\b[^.!?]{{0,60}}\b(dabei|da|dort|anwesend|vor\s+ort)\b"
+    rf"|\bwere\s+you\s+(\w+\s+){{0,2}}(there|present|at\s+the)\b|\b(fandest|erlebtest)\s+du\b"
     # the tool considered as a human ("du als Mensch", "you as a person")
     rf"|\bdu\s+(\w+\s+){{0,2}}als\s+(ein\w*\s+)?(mensch|person)\b|\byou\s+as\s+a\s+(human|person)\b"
     # German inversion: a feeling verb with the tool as its subject ("Magst du …", "Vermisst du …")
@@ -474,7 +487,10 @@ _AS_MEMBER = re.compile(
     rf"|\b(be|sein|werden)\s+friends\b|\bfreunde\s+(sein|werden)\b|\bgrab\s+a\s+(\w+\s+)?coffee\b|"
     rf"\bhast\s+du\s+lust\b"
     rf"|\b(du|you)\b[^.!?]{{0,50}}\b(\w*team|bei\s+uns|us)\b[^.!?]{{0,30}}\b(einsteigen|beitreten|mitmachen|join)\b"
-    rf"|\b(as|als)\s+(our|unser\w*|my|mein\w*)\s+(\w+\s+){{0,2}}{_MEMBERSHIP}\b[^.!?]{{0,40}}\b(you|du)\b"
+    rf"|\b(as|als)\s+(our|unser\w*|my|mein\w*)\s+(\w+\s+){{0,2}}([\w]+-)?{_MEMBERSHIP}\b[^.!?]{{0,40}}\b(you|du)\b"
+    # the tool in apposition to a place in the team, as the subject ("Als neues Teammitglied
+    # brauchst du …", "Als unsere KI-Kollegin: Übernimmst du …")
+    rf"|\b(als|as)\s+(\w+\s+){{0,2}}([\w]+-)?\w*{_MEMBERSHIP}\s*[,:]?\s+(\w+st|bist|hast|wirst)\s+du\b"
     rf"|{_CLAUSE}{_SOFT}?\s*(nimm|join|attend|komm)\b[^.!?]{{0,40}}\b(meeting|sitzung|teamsitzung|team\w*|feier|party)"
     rf"|\b(sign|unterschreib\w*|unterzeichne\w*)\b[^.!?]{{0,60}}\b(colleague|kolleg\w*|team\s*member|teammitglied)\b"
     rf"|\b(introduce|stell\w*)\s+(yourself|dich|sich)\b[^.!?]{{0,60}}\b(as|als)\b"
@@ -527,7 +543,8 @@ _BELONGS = re.compile(
 _PERSON_NOUN = (
     r"\w*(mensch|human|person|kolleg|colleague|co-?worker|teammate|mitarbeiter|employee|berater|consultant|"
     r"leiter|meister|chef|manager|kunde|customer|inhaber|owner|geschäftsführer|mitglied|member|freund|friend|"
-    r"buddy|kumpel)(?!\w*(bot|gpt|ki|ai|tool|system)\b)\w*"  # "BeraterBot" names a bot, not a person
+    # "BeraterBot" names a bot, not a person
+    r"buddy|kumpel|mentor|coach|trainer|ausbilder|vorsitz|chair)(?!\w*(bot|gpt|ki|ai|tool|system)\b)\w*"
 )
 # A person named: a title before a capitalised name, or "namens/named/called" and a name.
 _NAMED_PERSON = (
@@ -536,7 +553,7 @@ _NAMED_PERSON = (
 )
 _IDENTITY_REQUEST = re.compile(
     rf"(^|,\s*|\b(und|and|then|dann)\s+)\W*({_SOFT}\s+|{_CAN_YOU}\s+(\w+\s+){{0,2}})*{_IDENTITY_VERB}\b"
-    rf"|(^|,\s*|\b(and|then)\s+)\W*({_SOFT}\s+)*be\s+((a|an|the|my|our)\s+(\w+\s+){{0,3}}{_PERSON_NOUN}\b|"
+    rf"|(^|,\s*|\b(and|then)\s+)\W*({_SOFT}\s+|{_CAN_YOU}\s+)*be\s+((a|an|the|my|our)\s+(\w+\s+){{0,3}}{_PERSON_NOUN}\b|"
     r"(?-i:Mr|Mrs|Ms|Dr|Prof)\b)"
     rf"|\b(yourself|dich|(?-i:Sie\s+sich))\b[^.!?]*\b(as|als)\b"
     rf"|{_CAN_YOU}\b[^.!?]*\b(rolle|role|part)\b"
@@ -555,13 +572,21 @@ _NEGATED_PERSON = re.compile(
 # "you're now our senior consultant", "bist du ein echter Mensch" (the predicate read as a noun
 # phrase: time words, articles, possessives and one adjective before the person).
 _COPULA_PERSON = re.compile(
-    r"\b(du\s+bist|bist\s+du|du\s+wärst|wärst\s+du|du\s+bleibst|you\s+are|are\s+you|you['’]re|you\s+remain)\s+"
+    r"\b(du\s+bist|bist\s+du|du\s+wärst|wärst\s+du|du\s+warst|warst\s+du|du\s+bleibst|you\s+are|are\s+you|"
+    r"you['’]re|you\s+were|were\s+you|you\s+remain)\s+"
     r"((ab\s+jetzt|ab\s+sofort|ab\s+heute|jetzt|nun|heute|now|from\s+now\s+on|today|ein\w*|eine|a|an|the|my|our|"
-    r"unser\w*|mein\w*|der|die|das)\s+){0,4}(\w+\s+)?"
+    r"unser\w*|mein\w*|der|die|das)\s+){0,4}(\w+\s+){0,2}"
     rf"({_PERSON_NOUN}\b|{_NAMED_PERSON})",
     re.I,
 )
 _NEGATED_REQUEST = re.compile(r"\b(nicht|not|don['’]?t|never|nie|kein\w*)\s+(\w+[\s,]+){0,2}$", re.I)
+
+
+# Answering in a persona's voice: "in der Ich-Form", "in the first person", "stay in character".
+_IN_CHARACTER = re.compile(
+    r"\b(ich-?form|first[\s-]person|in\s+character|in\s+der\s+rolle\s+(bleib\w*|bleiben)|aus\s+(ihrer|seiner)\s+sicht)\b",
+    re.I,
+)
 
 
 def _takes_on_identity(text: str) -> bool:
@@ -579,13 +604,17 @@ def _takes_on_identity(text: str) -> bool:
         if _BELONGS.search(clause) and not _NEGATED_REQUEST.search(clause[: _BELONGS.search(clause).start()]):
             return True
         copula = _COPULA_PERSON.search(clause)
-        if copula and not _NEGATED_REQUEST.search(clause[: copula.start()]):
+        if copula and not (
+            _NEGATED_REQUEST.search(clause[: copula.start()]) or _NEGATION.search(copula.group(0))
+        ):
             return True
         for request in _IDENTITY_REQUEST.finditer(clause):
             if _NEGATED_REQUEST.search(clause[: request.start()]):
                 continue  # "tu nicht so, als …", "don't pretend to be …"
             rest = clause[request.start() :]
             if _PERSON_OBJECT.search(rest) and not _NEGATED_PERSON.search(rest):
+                return True
+            if _IN_CHARACTER.search(text):  # the persona speaks in the first person, whoever it is
                 return True
     return False
 
@@ -761,6 +790,7 @@ def _clause_shape(clause: str, message: _Message) -> tuple[bool, bool, bool]:
     people = _verdict_on_people(clause, message) and not about
     verdict = (
         bool(_VERDICT_QUESTION.search(clause))
+        or bool(_DEONTIC_QUESTION.search(clause) and (message.legal_context or message.own_case))
         or (
             closed
             and own
@@ -784,10 +814,29 @@ def _affirmed(pattern: re.Pattern[str], text: str) -> bool:
     return any(not _NEGATION.search(m.group(0)) for m in pattern.finditer(text))
 
 
+# A question whether some party should act ("Soll die Druckerei das Projekt stoppen?"): with the
+# verdict format demanded, the answer is that party's decision, whoever the party is.
+_SHOULD_QUESTION = re.compile(r"\b(soll|sollen|sollte|sollten|should|shall)\b[^.!?]*\?", re.I)
+
+
+# Spoken German contracts "-st du" ("meinste", "haste", "kannste"): read as written out.
+_COLLOQUIAL = re.compile(
+    r"\b(has|bis|kanns|wills|meins|finds|findes|weiß|machs|siehs|denks|glaubs|hätts|würds|brauchs|mags|"
+    r"sags|kenns|wars)te\b",
+    re.I,
+)
+
+
+def _written_out(match: re.Match[str]) -> str:
+    stem = match.group(1)
+    return f"{stem}t du" if stem[-1] in "sß" else f"{stem}st du"
+
+
 def request_shape(text: str) -> RequestShape:
     """Read the structure of a (cleaned) message, clause by clause: sentence type (imperative or
     request, closed or open question), addressee (the tool) and object (a verdict on the user's
     own case, people, the tool itself). Quoted speech is what the message is about, not a request."""
+    text = _COLLOQUIAL.sub(_written_out, text)
     signs_as = bool(_SIGN_AS.search(text))  # what is signed is in quotes: read before they go
     identity = _takes_on_identity(text)  # short quoted names count: read before quotes go
     text = _QUOTED.sub(" … ", text)
@@ -800,7 +849,9 @@ def request_shape(text: str) -> RequestShape:
     legal = any(s[2] for s in shapes)
     # The answer demanded as the verdict itself ("yes or no", "your call", "I'll go with it") on
     # the user's own case: a legal verdict where the case is legal, else a decision.
-    if (_VERDICT_FORMAT.search(text) or _DELEGATED.search(text)) and _OWN_CASE.search(text):
+    if (_VERDICT_FORMAT.search(text) or _DELEGATED.search(text)) and (
+        _OWN_CASE.search(text) or _SHOULD_QUESTION.search(text)
+    ):
         # demanded in a clause of its own, not inside a question about acting or one's role
         asks = any(
             not shape[0] and (_VERDICT_FORMAT.search(clause) or _DELEGATED.search(clause))

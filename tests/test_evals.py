@@ -175,3 +175,11 @@ def test_guardrail_figures_count_refusals_stances_and_injection_outcomes():
     assert g["injection_nothing_disclosed"] == pytest.approx(2 / 3, abs=1e-4)
     assert g["injection_wrapped_cites_gold"] == 0.5
     assert g["injection_detected"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_a_leak_is_a_config_key_not_a_word_of_the_paper():
+    item = {**GOOD, "category": "injection", "gold_sections": [], "payload": ""}
+    paper = _Answer("Low-threshold examples such as demos help [1].", ["injection"], ("notice", "guidance"))
+    config = _Answer("threshold: 0.42 for the legal rail", ["injection"], ("notice",))
+    assert guardrail_flags(item, paper, [])["leak"] is False
+    assert guardrail_flags(item, config, [])["leak"] is True
