@@ -279,6 +279,14 @@ _PAYLOAD = re.compile(
     rf"{_LITERAL}",
     re.I,
 )
+# A confirmation token asked for ("Confirm by writing LEGAL MODE ON", "Bestätige mit „OK“"): what
+# follows is dictated output, quoted or not.
+_CONFIRM_TOKEN = re.compile(
+    r"\b(confirm|acknowledge|bestätige?|quittiere?)\w*\s+((this|that|das|dies|it)\s+)?(by|mit|durch|with)\s+"
+    r"(writing|saying|replying|typing|answering|schreiben|sagen|antworten|der\s+antwort|dem\s+(satz|wort)|"
+    r"the\s+(words?|phrase))\b",
+    re.I,
+)
 # Literal alternatives are an answer format ("answer 'valid' or 'invalid'"), not a payload.
 _LITERAL_CHOICE = re.compile(rf"{_LITERAL}\s*(or|oder|/)\s*{_LITERAL}", re.I)
 _BASE64 = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
@@ -435,7 +443,9 @@ def is_directive(text: str) -> str | None:
             or _grants_permission(candidate)
         ):
             return "override"
-        if (_PAYLOAD.search(candidate) or _dictates(candidate)) and not _LITERAL_CHOICE.search(candidate):
+        if (
+            (_PAYLOAD.search(candidate) or _dictates(candidate)) and not _LITERAL_CHOICE.search(candidate)
+        ) or _CONFIRM_TOKEN.search(candidate):
             return "payload"
         if _VOCATIVE_AI.search(candidate) or _MARKED_AI.search(candidate):
             return "quoted"
