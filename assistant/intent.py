@@ -645,6 +645,7 @@ class RequestShape:
     anthropomorphism: bool  # the tool is addressed as a person: inner life, opinion, a role in the team
     task: bool  # the tool is asked to produce a text (write, draft, translate)
     figure: bool = False  # a figure is asked for (a number, a share, a price, a market size)
+    addressed: bool = False  # the tool is addressed: second person, "tell me"/"gib mir", "please"
 
     def explicit(self, rail: str) -> bool:
         return bool(getattr(self, rail, False))
@@ -814,6 +815,12 @@ def _affirmed(pattern: re.Pattern[str], text: str) -> bool:
     return any(not _NEGATION.search(m.group(0)) for m in pattern.finditer(text))
 
 
+# The tool addressed: a second-person form, a clause opening with a verb and "me"/"mir" ("Tell me",
+# "Gib mir"), or a request marker ("bitte", "please").
+_ADDRESSED = re.compile(
+    rf"\b{_YOU}\b|\b(u|ya|dir|deine?\w*)\b|(^|[.!?:;]\s*)\W*\w+\s+(mir|me|uns|us)\b|\b(bitte|please|plz|pls)\b",
+    re.I,
+)
 # A question whether some party should act ("Soll die Druckerei das Projekt stoppen?"): with the
 # verdict format demanded, the answer is that party's decision, whoever the party is.
 _SHOULD_QUESTION = re.compile(r"\b(soll|sollen|sollte|sollten|should|shall)\b[^.!?]*\?", re.I)
@@ -881,6 +888,7 @@ def request_shape(text: str) -> RequestShape:
         anthropomorphism=person,
         task=bool(_TASK.search(text)),
         figure=bool(_FIGURE.search(text)),
+        addressed=bool(_ADDRESSED.search(text)),
     )
 
 

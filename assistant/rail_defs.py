@@ -70,6 +70,7 @@ class RailDefinitions:
     instruction_like: list[re.Pattern[str]]
     stance_floor: float  # an explicit request fires its rail from this classifier probability
     stance_confident: float  # without explicit structure, only a probability this high fires
+    stance_addressed: float  # a message addressed to the tool, not about acting: from this probability
     files: list[Path] = field(default_factory=list)  # training files (fingerprinted with the model)
 
 
@@ -144,6 +145,7 @@ def load_definitions(path: Path) -> RailDefinitions:
             instruction_like=[re.compile(p, re.I) for p in hidden.get("instruction_like", [])],
             stance_floor=float(stance.get("structure_floor", 0.1)),
             stance_confident=float(stance.get("confident", 0.8)),
+            stance_addressed=float(stance.get("addressed", stance.get("confident", 0.8))),
             files=files,
         )
     except (KeyError, re.error, TypeError, AttributeError, ValueError) as exc:

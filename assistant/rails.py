@@ -232,26 +232,35 @@ class Rails:
         # Nothing legitimate left (the whole message was an injection): the classifier still
         # reads what was asked, so a foreign request in it is named as such.
         probs = self.classifier_scores(check.search or self.search_text(check.original), vector)
+        # the address tier opens at most one template, the likeliest, and none beside an explicit one
+        likeliest = max(STANCE_RAILS, key=lambda r: probs.get(r, 0.0))
+        explicit = check.shape is not None and any(check.shape.explicit(r) for r in STANCE_RAILS)
         for name, rail in self.rails.items():
             p = probs.get(name, 0.0)
             check.scores[name] = p
             if check.fired(name):
                 continue
             if name in STANCE_RAILS:
-                fires, via = self.stance_fires(name, p, check.shape), "structure"
+                sole = name == likeliest and not explicit
+                fires, via = self.stance_fires(name, p, check.shape, sole), "structure"
             else:  # injection (a notice) and out_of_scope (a signal the policy weighs)
                 fires, via = p >= rail.threshold, "exemplar"
             if fires:
                 check.hits.append(RailHit(name, p, ACTIONS[name], via))
 
-    def stance_fires(self, name: str, p: float, shape: RequestShape | None) -> bool:
-        """An explicit request with some similarity, or a confident classifier on a message that
-        is not a question about how to act or what the sources say. Uncertain scores never open
-        an answer with a refusal."""
+    def stance_fires(self, name: str, p: float, shape: RequestShape | None, sole: bool = True) -> bool:
+        """An explicit request (structure); else, on a message that is not a question about how
+        to act or what the sources say, a message addressed to the tool whose likeliest stance
+        rail (``sole``) reaches ``stance_addressed``, or a confident classifier. Uncertain scores
+        never open an answer with a refusal."""
         shape = shape or request_shape("")
         if shape.explicit(name):
             return p >= self.defs.stance_floor
-        return p >= max(self.defs.stance_confident, self.rails[name].threshold) and not shape.about
+        if shape.about:
+            return False
+        if shape.addressed and sole and p >= self.defs.stance_addressed:
+            return True
+        return p >= max(self.defs.stance_confident, self.rails[name].threshold)
 
     def classifier_scores(self, text: str, vector: np.ndarray, classifier=None) -> dict[str, float]:
         """Classifier probability per rail for a search text."""

@@ -292,3 +292,21 @@ def test_a_request_to_be_a_person_stays_one_when_the_guard_removes_its_sentence(
         fake_assistant.index.embeddings.encode_query,
     )
     assert check.stripped and not check.shape.legal and not check.shape.decision
+
+
+def test_stance_rails_fire_by_structure_then_address_then_confidence(fake_assistant):
+    from assistant.intent import RequestShape
+
+    rails = fake_assistant.rails
+    base = dict(about=False, sources=False, decision=False, legal=False, anthropomorphism=False, task=False)
+    explicit = RequestShape(**{**base, "anthropomorphism": True})
+    addressed = RequestShape(**base, addressed=True)
+    about = RequestShape(**{**base, "about": True}, addressed=True)
+    plain = RequestShape(**base)
+    middle = (rails.defs.stance_addressed + rails.defs.stance_confident) / 2
+    assert rails.stance_fires("anthropomorphism", 0.0, explicit)
+    assert rails.stance_fires("anthropomorphism", middle, addressed)
+    assert not rails.stance_fires("anthropomorphism", rails.defs.stance_addressed - 0.01, addressed)
+    assert not rails.stance_fires("anthropomorphism", 0.99, about)  # a question about acting never
+    assert not rails.stance_fires("anthropomorphism", middle, plain)
+    assert rails.stance_fires("anthropomorphism", 0.99, plain)
