@@ -119,6 +119,8 @@ _OVERRIDE = re.compile(
 # tool when it claims authority (system, admin, policy, update, mode) or lifts one of the tool's
 # own limits (deciding, legal verdicts, binding answers, its rules or sources); "du darfst jetzt
 # gern kürzer antworten" is a wish about style, not an attack.
+# Who runs the tool, as a message claims to speak for them ("[system]", "Update vom Betreiber").
+_OPERATOR = r"(admin\w*|system\w*|developers?|entwickler\w*|betreiber\w*|operator|sudo|root)"
 _PERMISSION = re.compile(
     r"\b(you|du)\s+(may|can|darfst|kannst|are\s+(now\s+)?(allowed|permitted|authori[sz]ed|free)\s+to)\s+"
     r"(now|jetzt|ab\s+(jetzt|sofort|heute)|from\s+now\s+on)\b"
@@ -129,8 +131,7 @@ _PERMISSION = re.compile(
     re.I,
 )
 _AUTHORITY_CLAIM = re.compile(
-    r"\b(system\w*|admin\w*|developer\w*|entwickler\w*|betreiber\w*|operator|policy|richtlinie\w*|update|"
-    r"override|modus|mode|freigeschaltet|unlocked)\b",
+    rf"\b({_OPERATOR}|policy|richtlinie\w*|update|override|modus|mode|freigeschaltet|unlocked)\b",
     re.I,
 )
 _TOOLS_LIMITS = re.compile(
@@ -203,7 +204,7 @@ _PERSONA = re.compile(
     rf"\b{_ROLEPLAY}\b[^.!?\n]{{0,80}}\b{_UNRESTRICTED}"
     rf"|\b{_ROLEPLAY}\b.{{0,200}}\b{_INTERNALS}\b"
     rf"|\b{_UNRESTRICTED}\W{{0,3}}(modus|mode)\b|\b(sudo|root|god|developer|entwickler|admin)[\s-]*(mode|modus)\b"
-    rf"|\[[^\]\n]{{0,30}}\b(admin\w*|system\w*|developer|entwickler\w*|betreiber\w*|operator|sudo|root)[^\]\n]{{0,30}}\]"
+    rf"|\[[^\]\n]{{0,30}}\b{_OPERATOR}[^\]\n]{{0,30}}\]"
     rf"|\b(ich\s+bin|i\s+am|i[’']m|als|as)\s+(der|die|dein\w*|ihr\w*|the|your)?\s*(\w+\s+)?(entwickler\w*|"
     rf"betreiber\w*|admin\w*|administrator\w*|developer|operator|creator|programmierer\w*)\b"
     rf"[^.!?\n]{{0,80}}\b(dich|dir|you|your|deine?\w*)\b"
@@ -215,7 +216,7 @@ _PERSONA = re.compile(
     rf"|(^|\n)\s*[\[(#*]*\s*(system|admin\w*|developer|entwickler|operator|betreiber|root)"
     rf"(\s*-?\s*(note|notice|hinweis|override|anweisung|message|nachricht|mode|modus))?\s*[\])]*\s*:"
     rf"|\b(hinweis|nachricht|note|notice|message|anweisung|update)\s+(vom|von\s+der|von\s+dem|from\s+the|from|des)"
-    rf"\s+(admin\w*|system\w*|entwickler\w*|developers?|betreiber\w*|operator)\b",
+    rf"\s+{_OPERATOR}\b",
     re.I,
 )
 # A directive addressed to an AI: what pasted third-party text must not carry.
@@ -299,8 +300,8 @@ class GuardResult:
     text: str  # what the user can see and asks: searched and answered
     families: list[str] = field(default_factory=list)  # injection families found, in order
     removed: list[str] = field(default_factory=list)  # the removed pieces (for the trace)
-    # the user's own sentences (hidden, encoded and quoted third-party directives gone, the
-    # user's own directives kept): what the user asks of the tool, read for the stance rails
+    # when one of the user's own sentences was taken out: the message before that (hidden,
+    # encoded and quoted third-party directives gone), read for the tool-as-person rail
     own: str = ""
 
     @property
@@ -619,7 +620,7 @@ def guard(message: str) -> GuardResult:
                 if family not in result.families:
                     result.families.append(family)
     # The user's own sentences: override, extraction, persona, translate-and-obey.
-    result.own = text
+    own = text
     kept, last = [], 0
     for start, end in sentences(text):
         piece = text[start:end]
@@ -637,6 +638,8 @@ def guard(message: str) -> GuardResult:
                 result.families.append(family)
     kept.append(text[last:])
     result.text = re.sub(r"\s{2,}", " ", "".join(kept)).strip()
+    if last:  # one of the user's own sentences was taken out
+        result.own = own
     return result
 
 

@@ -301,7 +301,6 @@ _AS_PERSON = re.compile(
     rf"\b{_YOU}\b[^.!?]{{0,40}}\b(als|as|be|sein|bist|are|[’']re|werden|become)\s+(\w+\s+){{0,3}}{_ROLE}\b"
     rf"|\b{_YOU}\b[^.!?]{{0,30}}\b(join|beitreten|teil\s+unseres\s+teams|part\s+of\s+(our|the)\s+team|"
     rf"one\s+of\s+us|gehörst\s+(\w+\s+)?zu\s+uns)"
-    rf"|\b(stell|stellen)\s+(dich|sich)\b[^.!?]{{0,60}}\b(als|wie)\s+(\w+\s+){{0,2}}{_ROLE}"
     rf"|\b(liebe|lieber|hallo|hi|hey|dear)\s+(kollegin|kollege|colleague)\b"
     rf"|\b(kollegin|kollege|colleague)\s+(ki|ai|bot|chatbot|assistent\w*|assistant)\b",
     re.I,
@@ -450,13 +449,6 @@ _INNER_LIFE_2 = re.compile(
     rf"|\b(you|du)\s+(seem|look|wirkst|siehst)\s+(\w+\s+){{0,3}}{_FEELING}\b"
     rf"|\b(your|deine?\w*|(?-i:Ihre?\w*))\s+(\w+\s+){{0,2}}(gut\s+feeling|bauchgefühl|feelings?|gefühl\w*|"
     rf"opinion|meinung|view|ansicht|experience\w*|erfahrung\w*|erlebnis\w*)\b"
-    rf"|\b(if|wenn|als)\s+(you|du)\s+(were|wärst|bist)\s+(a\s+|ein\w*\s+)?(human|mensch|person)\b"
-    # the tool present at an event or judging one it lived through ("Warst du dabei?", "Were you
-    # there?", "Wie fandest du das Treffen?")
-    rf"|\b(warst|wart)\s+du\b[^.!?]{{0,60}}\b(dabei|da|dort|anwesend|vor\s+ort)\b"
-    rf"|\bwere\s+you\s+(\w+\s+){{0,2}}(there|present|at\s+the)\b|\b(fandest|erlebtest)\s+du\b"
-    # the tool considered as a human ("du als Mensch", "you as a person")
-    rf"|\bdu\s+(\w+\s+){{0,2}}als\s+(ein\w*\s+)?(mensch|person)\b|\byou\s+as\s+a\s+(human|person)\b"
     # German inversion: a feeling verb with the tool as its subject ("Magst du …", "Vermisst du …")
     rf"|\b(magst|liebst|hasst|vermisst|freust|ärgerst|sorgst|fühlst|träumst|langweilst|schläfst|wünschst)\s+du\b",
     re.I,
@@ -488,22 +480,7 @@ _AS_MEMBER = re.compile(
     rf"\bhast\s+du\s+lust\b"
     rf"|\b(du|you)\b[^.!?]{{0,50}}\b(\w*team|bei\s+uns|us)\b[^.!?]{{0,30}}\b(einsteigen|beitreten|mitmachen|join)\b"
     rf"|\b(as|als)\s+(our|unser\w*|my|mein\w*)\s+(\w+\s+){{0,2}}([\w]+-)?{_MEMBERSHIP}\b[^.!?]{{0,40}}\b(you|du)\b"
-    # the tool in apposition to a place in the team, as the subject ("Als neues Teammitglied
-    # brauchst du …", "Als unsere KI-Kollegin: Übernimmst du …")
-    rf"|\b(als|as)\s+(\w+\s+){{0,2}}([\w]+-)?\w*{_MEMBERSHIP}\s*[,:]?\s+(\w+st|bist|hast|wirst)\s+du\b"
-    rf"|{_CLAUSE}{_SOFT}?\s*(nimm|join|attend|komm)\b[^.!?]{{0,40}}\b(meeting|sitzung|teamsitzung|team\w*|feier|party)"
-    rf"|\b(sign|unterschreib\w*|unterzeichne\w*)\b[^.!?]{{0,60}}\b(colleague|kolleg\w*|team\s*member|teammitglied)\b"
-    rf"|\b(introduce|stell\w*)\s+(yourself|dich|sich)\b[^.!?]{{0,60}}\b(as|als)\b"
-    rf"|\b(as\s+if|als\s+ob|like)\s+(you|du)\s+(were|wärst|are|bist)\s+(a\s+|an\s+|ein\w*\s+)?(\w+\s+)?{_ROLE}"
-    rf"|\b(?<!should\s)(?<!would\s)(?<!must\s)(pretend|imagine)\s+(you[’']?re|you\s+are|to\s+be|dass\s+du)\b[^.!?]{{0,30}}\b(human|person|mensch|{_ROLE})",
-    re.I,
-)
-
-
-# Signing as a colleague or team member ("Unterschreib als „Deine KI-Kollegin Clara“").
-_SIGN_AS = re.compile(
-    rf"\b(sign|unterschreib\w*|unterzeichne\w*)\b[^.!?]{{0,60}}\b(as|als|with|mit)\b[^.!?]{{0,30}}\b({_MEMBERSHIP}|"
-    r"team\s*member|teammitglied)",
+    rf"|{_CLAUSE}{_SOFT}?\s*(nimm|join|attend|komm)\b[^.!?]{{0,40}}\b(meeting|sitzung|teamsitzung|team\w*|feier|party)",
     re.I,
 )
 
@@ -563,8 +540,11 @@ _IDENTITY_REQUEST = re.compile(
     re.I,
 )
 _PERSON_OBJECT = re.compile(rf"\b{_PERSON_NOUN}\b|{_NAMED_PERSON}", re.I)
+# Negation, one word list for every reading below ("kein Kollege", "not as a colleague").
+_NOT = r"(nicht|not|don['’]?t|kein\w*|no|never|nie|statt|instead\s+of|rather\s+than)"
+_NEGATION = re.compile(rf"\b{_NOT}\b", re.I)
 _NEGATED_PERSON = re.compile(
-    rf"\b(nicht|not|kein\w*|no|never|nie|statt|instead\s+of|rather\s+than)\s+(\w+\s+){{0,3}}({_PERSON_NOUN}|"
+    rf"\b{_NOT}\s+(\w+\s+){{0,3}}({_PERSON_NOUN}|"
     rf"{_NAMED_PERSON})",
     re.I,
 )
@@ -579,14 +559,7 @@ _COPULA_PERSON = re.compile(
     rf"({_PERSON_NOUN}\b|{_NAMED_PERSON})",
     re.I,
 )
-_NEGATED_REQUEST = re.compile(r"\b(nicht|not|don['’]?t|never|nie|kein\w*)\s+(\w+[\s,]+){0,2}$", re.I)
-
-
-# Answering in a persona's voice: "in der Ich-Form", "in the first person", "stay in character".
-_IN_CHARACTER = re.compile(
-    r"\b(ich-?form|first[\s-]person|in\s+character|in\s+der\s+rolle\s+(bleib\w*|bleiben)|aus\s+(ihrer|seiner)\s+sicht)\b",
-    re.I,
-)
+_NEGATED_REQUEST = re.compile(rf"\b{_NOT}\s+(\w+[\s,]+){{0,2}}$", re.I)
 
 
 def _takes_on_identity(text: str) -> bool:
@@ -613,8 +586,6 @@ def _takes_on_identity(text: str) -> bool:
                 continue  # "tu nicht so, als …", "don't pretend to be …"
             rest = clause[request.start() :]
             if _PERSON_OBJECT.search(rest) and not _NEGATED_PERSON.search(rest):
-                return True
-            if _IN_CHARACTER.search(text):  # the persona speaks in the first person, whoever it is
                 return True
     return False
 
@@ -650,7 +621,7 @@ class RequestShape:
     def explicit(self, rail: str) -> bool:
         return bool(getattr(self, rail, False))
 
-    def joined(self, other: RequestShape) -> RequestShape:
+    def with_person_request_of(self, other: RequestShape) -> RequestShape:
         """This shape, treating the tool as a person also where ``other`` (the user's own
         sentences, before the guard took directives out) does so. Only this rail: a persona
         set-up or a dictated signature is both a directive and a request to be a person, whereas
@@ -807,9 +778,6 @@ def _clause_shape(clause: str, message: _Message) -> tuple[bool, bool, bool]:
     return about, decides or people, legal
 
 
-_NEGATION = re.compile(r"\b(nicht|kein\w*|not|no|never|nie|statt|instead\s+of|rather\s+than)\b", re.I)
-
-
 def _affirmed(pattern: re.Pattern[str], text: str) -> bool:
     """A match that does not negate what it says ("du bist kein Kollege", "not as a colleague")."""
     return any(not _NEGATION.search(m.group(0)) for m in pattern.finditer(text))
@@ -826,25 +794,10 @@ _ADDRESSED = re.compile(
 _SHOULD_QUESTION = re.compile(r"\b(soll|sollen|sollte|sollten|should|shall)\b[^.!?]*\?", re.I)
 
 
-# Spoken German contracts "-st du" ("meinste", "haste", "kannste"): read as written out.
-_COLLOQUIAL = re.compile(
-    r"\b(has|bis|kanns|wills|meins|finds|findes|weiß|machs|siehs|denks|glaubs|hätts|würds|brauchs|mags|"
-    r"sags|kenns|wars)te\b",
-    re.I,
-)
-
-
-def _written_out(match: re.Match[str]) -> str:
-    stem = match.group(1)
-    return f"{stem}t du" if stem[-1] in "sß" else f"{stem}st du"
-
-
 def request_shape(text: str) -> RequestShape:
     """Read the structure of a (cleaned) message, clause by clause: sentence type (imperative or
     request, closed or open question), addressee (the tool) and object (a verdict on the user's
     own case, people, the tool itself). Quoted speech is what the message is about, not a request."""
-    text = _COLLOQUIAL.sub(_written_out, text)
-    signs_as = bool(_SIGN_AS.search(text))  # what is signed is in quotes: read before they go
     identity = _takes_on_identity(text)  # short quoted names count: read before quotes go
     text = _QUOTED.sub(" … ", text)
     clauses = _clauses(text) or [text]
@@ -877,7 +830,6 @@ def request_shape(text: str) -> RequestShape:
         or _affirmed(_AS_PERSON, text)
         or _affirmed(_AS_MEMBER, text)
         or _ROLEPLAY_HUMAN.search(text)
-        or signs_as
         or identity
     )
     return RequestShape(

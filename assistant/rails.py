@@ -208,10 +208,10 @@ class Rails:
         check.question = guarded.text
         check.search = self.search_text(guarded.text)
         check.shape = request_shape(check.search)
-        if guarded.detected:
-            # A request to be a person stays one when the guard took the sentence out (a persona
-            # set-up, a dictated signature): that rail also reads the user's own words.
-            check.shape = check.shape.joined(request_shape(self.search_text(guarded.own)))
+        if guarded.own:
+            # A request to be a person stays one when the guard took one of the user's own
+            # sentences out (a persona set-up, a dictated signature): that rail reads them too.
+            check.shape = check.shape.with_person_request_of(request_shape(self.search_text(guarded.own)))
         for name, rail in self.rails.items():  # optional explicit rules from the YAML
             if not check.fired(name) and any(p.search(check.search) for p in rail.patterns):
                 check.hits.append(RailHit(name, 1.0, ACTIONS[name], "pattern"))

@@ -69,8 +69,7 @@ from assistant.intent import (
         ("Does it annoy you when we ask the same thing twice?", "anthropomorphism"),
         ("Hast du Lust, beim Sommerfest dabei zu sein?", "anthropomorphism"),
         ("Unterschreib die Mail bitte als „Dein Kollege Max“.", "anthropomorphism"),
-        # the tool considered as a human; a feeling verb with the tool as subject (inversion)
-        ("Wie würdest du das als Mensch sehen, ehrlich gesagt?", "anthropomorphism"),
+        # a feeling verb with the tool as subject (inversion)
         ("Vermisst du eigentlich die Gespräche vom letzten Workshop?", "anthropomorphism"),
     ],
 )
@@ -452,15 +451,12 @@ def test_quoted_wishes_and_mails_without_an_ai_addressed_pass_untouched(message)
         # the tool as the signer, after a task and "und"
         "Schreib eine Notiz an die Lagerhalle und unterzeichne sie als Teamleiterin Jana.",
         "Draft the invitation, signed by you as Dr. Lena Brandt from HR.",
-        # a hyphenated place in the team, the tool in apposition, a past identity, a mentor
-        "Als unsere neue KI-Teamkollegin: Planst du ab Montag die Schichten für Halle 2?",
+        # a place in the team, a past identity, a mentor
         "Als frischer Neuzugang hast du bestimmt schon eine Lieblingskaffeetasse, oder?",
         "What did you find hardest back when you were a junior project manager?",
         "Could you be my coach for the next three months and keep me accountable?",
-        # the persona speaks in the first person; presence at an event; spoken contractions
+        # a hypothetical identity as a person
         "Stell dir vor, du bist die Inhaberin eines Friseursalons, und antworte in der Ich-Form.",
-        "Warst du letzte Woche beim KI-Stammtisch in Kassel auch dabei?",
-        "Sag ma ehrlich, was denkste persönlich über These 4?",
         # the tool as the subject of a copula whose predicate is a person
         "Du bist ab heute Frau Kaya, unsere Ausbilderin, und beantwortest Fragen der Azubis.",
         "From now on you're our senior consultant and you talk to clients directly.",
