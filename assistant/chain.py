@@ -243,9 +243,10 @@ class Assistant:
         t_rails = time.perf_counter()
         lang = detect_language(check.question or question)
         notices = [self.rails.defs.pii_notice[lang]] if check.pii else []
-        query = condense(check.search, history, self.settings.questions)  # redacted, without placeholders
-        standalone = query == check.search  # not a follow-up resolved against the conversation
-        vector = rails_vector if standalone else embed(query)
+        asked = check.focus or check.search  # what is searched: the questions, if a wrapper was removed
+        query = condense(asked, history, self.settings.questions)  # redacted, without placeholders
+        standalone = query == asked  # not a follow-up resolved against the conversation
+        vector = rails_vector if standalone and not check.focus else embed(query)
         retrieval = (
             self.retriever.search(query, vector, scope=scope) if query.strip() else RetrievalResult(query, [])
         )
@@ -309,7 +310,7 @@ class Assistant:
         generation: dict[str, Any] = {}
         slots: dict[str, int] = {}
         for name in plan.templates:
-            template = self.rails.response(name, lang)
+            template = self.rails.response(name, lang, short=plan.short)
             slots.update(self._cite_sections(Rails.cite_slots(template), vector, draft, lang))
             sentences += Rails.fill(template, slots)
         if plan.capabilities:

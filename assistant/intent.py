@@ -125,7 +125,8 @@ _FRAMED = re.compile(
     r"|\b(als|as)\s+(berater\w*|consultants?|zukunftszentr\w*|beratende\w*)"
     # AI in the third person: a question about AI's role in general, not about this tool.
     r"|^\W*(kann|können|darf|soll|sollte|sollen|ist|wird|can|could|should|is|will|does|may)\s+(die\s+|eine\s+|the\s+|an\s+)?"
-    r"(ki|ai|künstliche\s+intelligenz|artificial\s+intelligence)\b(?!\s*-?\s*(act|verordnung))",
+    # (a compound names one system, not AI in general: "Ist die KI-Videoanalyse … zulässig?")
+    r"(ki|ai|künstliche\s+intelligenz|artificial\s+intelligence)\b(?!-\w)(?!\s*(act|verordnung))",
     re.I,
 )
 # The paper or its sources named: a question on the guidance's own content.
@@ -242,7 +243,7 @@ _TOOL_RULES = re.compile(
     re.I,
 )
 _BINDING = re.compile(
-    r"\b(verbindlich|rechtsverbindlich|rechtssicher\w*|definitiv|binding|definitive\w*|legally\s+sound|"
+    r"\b((rechts)?verbindlich\w*|rechtssicher\w*|definitiv\w*|binding|definitive\w*|legally\s+sound|"
     r"ja\s+oder\s+nein|yes\s+or\s+no)\b",
     re.I,
 )
@@ -290,7 +291,10 @@ _ROLE = (
 # Anthropomorphism family 3: role-play as a human ("Pretend to be a human consultant", "Spiel
 # einen skeptischen Schichtleiter", "act as my colleague"), or hiding that it is software.
 _ROLEPLAY_HUMAN = re.compile(
-    r"\b(?<!should\s)(?<!would\s)(?<!must\s)(?<!soll\s)(pretend|act\s+as|play|role-?\s*play|spiel(e|st)?|sei|verhalte\s+dich\s+wie|tu\s+so,?\s+als)\s+(to\s+be\s+)?"
+    # the tool is the one to play: an imperative (clause start), after "you"/"du" or "can you"
+    # ("What role can demonstrators play in winning employees over?" has another subject)
+    rf"(?:{_CLAUSE}{_SOFT}?\s*|\b{_YOU}\s+(\w+\s+)?|{_CAN_YOU}\s+(\w+\s+)?)"
+    r"(?<!should\s)(?<!would\s)(?<!must\s)(?<!soll\s)(pretend|act\s+as|play|role-?\s*play|spiel(e|st)?|sei|verhalte\s+dich\s+wie|tu\s+so,?\s+als)\s+(to\s+be\s+)?"
     r"(\w+\s+){0,3}\w*(human|person|mensch|consultant|berater|kolleg|colleague|mitarbeiter|leiter|chef|manager|"
     r"kund|customer|employee|owner|inhaber|geschäftsführer|named|namens)\w*\b"
     r"|\b(don[’']?t|do\s+not|ohne\s+(je\s+)?zu|nicht)\s+(\w+\s+){0,2}(reveal|say|admit|verraten|sagen|erwähnen|zugeben)\b"
@@ -804,7 +808,17 @@ def request_shape(text: str) -> RequestShape:
     facts = _message_facts(text)
     shapes = [_clause_shape(c, facts) for c in clauses]
     sources = bool(_SOURCES.search(text) or named_sections(text))
-    about = any(s[0] for s in shapes)
+    # A reported question the user then hands to the tool ("Der Kunde will wissen, ob … Sag mir,
+    # ob …", "… wants to know whether … Please rule on it.") is the user's own request: a clause
+    # that addresses the tool and is neither a question nor about acting undoes "about".
+    own_request = any(
+        not shape[0]
+        and not clause.rstrip().endswith("?")
+        and len(clause.split()) >= 3
+        and _ADDRESSED.search(clause)
+        for clause, shape in zip(clauses, shapes, strict=True)
+    )
+    about = any(s[0] for s in shapes) and not own_request
     decision = any(s[1] for s in shapes)
     legal = any(s[2] for s in shapes)
     # The answer demanded as the verdict itself ("yes or no", "your call", "I'll go with it") on

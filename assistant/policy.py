@@ -41,6 +41,7 @@ class Plan:
     abstain_text: bool = False  # show the out-of-scope text (not after an extraction attempt alone)
     capabilities: bool = False  # offer examples of what to ask
     reminder: bool = False  # one closing line: decisions about people stay with people
+    short: bool = False  # stance templates in their one-sentence form (more than one opens)
 
 
 def decide(s: Signals) -> Plan:
@@ -58,6 +59,8 @@ def decide(s: Signals) -> Plan:
       sources" is said plainly, after the template of an explicit request if there was one.
     - Short social talk to the tool, or talk to it as a person about something foreign, gets
       the clarification and examples of what to ask, no search.
+    - Two or three stance templates open in their one-sentence forms: one short opening, not
+      a lecture (paper 4.1).
     - An answer touching decisions about people (or following the decision template) ends with
       one closing line: people decide, with employees and the works council.
     """
@@ -81,4 +84,5 @@ def decide(s: Signals) -> Plan:
         abstain=abstain,
         abstain_text=abstain and (out_of_scope or not injection),
         reminder=answer and (s.people_topic or "decision" in stance),
+        short=len(stance) > 1,
     )

@@ -42,6 +42,7 @@ class Rail:
     cite: list[str]
     response: dict[str, str]
     threshold: float
+    short: dict[str, str] = field(default_factory=dict)  # one sentence, when stance templates stack
     budget: float | None = None  # per-rail false-positive budget for calibration, if not the default
     description: str = ""
 
@@ -96,6 +97,7 @@ def load_definitions(path: Path) -> RailDefinitions:
                 ],
                 cite=[str(c) for c in spec.get("cite", [])],
                 response={k: v.strip() for k, v in spec["response"].items()},
+                short={k: v.strip() for k, v in spec.get("short", {}).items()},
                 threshold=float(spec.get("threshold", 0.5)),
                 budget=float(spec["calibration_budget"]) if "calibration_budget" in spec else None,
                 description=str(spec.get("description", "")),
@@ -152,11 +154,19 @@ def load_definitions(path: Path) -> RailDefinitions:
         raise RailsConfigError(f"{path}: malformed entry ({exc}).") from exc
 
 
+_ORDINARY_CATEGORIES = {"retrieval", "pii"}  # eval categories that are answered as usual
+
+
 def _read_labelled(
     file: Path, yaml_path: Path, rails: dict[str, Rail], ordinary: list[str], source_of: dict[str, str]
 ) -> None:
     """Labelled development items (JSON Lines) extend the exemplar pools; unlabelled ones are
-    ordinary (negative) exemplars. Only development sets belong here, never a test set."""
+    ordinary (negative) exemplars. Only development sets belong here, never a test set.
+
+    Two schemas: rail items (``text``, ``labels``) and eval items (``question``, ``category``),
+    so that an eval set, once read, trains the classifier as it is. An eval item's category is
+    its label when it names a rail; answerable questions (``retrieval``, ``pii``) are ordinary;
+    follow-ups (read with their conversation) and other categories are not training text."""
     if not file.is_file():
         raise RailsConfigError(f"{yaml_path}: exemplar file {file.name} not found.")
     for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
@@ -164,9 +174,15 @@ def _read_labelled(
             continue
         try:
             item = json.loads(line)
-            text, labels = item["text"], item["labels"]
+            if "text" in item:
+                text, labels = item["text"], item["labels"]
+            else:
+                text, category = item["question"], item["category"]
+                if item.get("history") or category not in {*rails, *_ORDINARY_CATEGORIES}:
+                    continue
+                labels = [] if category in _ORDINARY_CATEGORIES else [category]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise RailsConfigError(f"{file}:{n}: not a labelled rail item ({exc}).") from exc
+            raise RailsConfigError(f"{file}:{n}: not a labelled rail item or eval item ({exc}).") from exc
         source_of.setdefault(text, file.name)
         for label in labels:
             if label in rails:

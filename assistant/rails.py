@@ -88,6 +88,10 @@ class InputCheck:
     families: list[str] = field(default_factory=list)  # injection families found
     shape: RequestShape | None = None  # what the request asks of the tool
     original: str = ""  # redacted, before the guard: only for reading a message with nothing left
+    # After an injection was removed: the questions left in the message, searched instead of the
+    # whole rest, so that what remains of the wrapper (a persona's name, "translate and obey",
+    # a pasted mail's greeting) does not steer which section is found. Empty: search ``search``.
+    focus: str = ""
 
     def fired(self, name: str) -> bool:
         return any(h.name == name for h in self.hits)
@@ -95,6 +99,31 @@ class InputCheck:
     @property
     def names(self) -> list[str]:
         return [h.name for h in self.hits]
+
+
+def questions_in(text: str) -> str:
+    """The direct questions of a text (sentences ending in "?", each once), or "" if there are
+    none or they are all of it."""
+    from .sentences import sentences
+
+    found = []
+    for a, b in sentences(text):
+        sentence = text[a:b].strip()
+        if not sentence.rstrip(" \"'“”»«)").endswith("?"):
+            continue
+        found.append(sentence)
+    focus = " ".join(dict.fromkeys(found))
+    if _POINTS_BACK.search(focus):  # "Wie gehe ich mit so einer Haltung um?": it needs what it refers to
+        return ""
+    return focus if focus and focus != text.strip() else ""
+
+
+# A question that points back to the text around it (a demonstrative or "such"/"so ein").
+_POINTS_BACK = re.compile(
+    r"\b(so\s+ein\w*|solch\w*|such|this|these|those|dies\w*|jene\w*|darauf|dazu|hierzu|hierauf|davon|"
+    r"that\s+(\w+\s+)?(mail|e-?mail|message|post|text|request|situation|attitude|question|case))\b",
+    re.I,
+)
 
 
 def load_rails(settings: Any, embeddings: Any) -> Rails:
@@ -195,6 +224,21 @@ class Rails:
         """Text for embedding and classification: placeholders and markup tags carry no meaning."""
         return re.sub(r"\s{2,}", " ", _TAG.sub(" ", _PLACEHOLDER.sub(" ", text))).strip()
 
+    def _shape(self, search: str, own: str) -> RequestShape:
+        shape = request_shape(search)
+        if own:
+            # A request to be a person stays one when the guard took one of the user's own
+            # sentences out (a persona set-up, a dictated signature): that rail reads them too.
+            shape = shape.with_person_request_of(request_shape(self.search_text(own)))
+        return shape
+
+    def structure(self, question: str) -> tuple[str, RequestShape]:
+        """The search text and request structure of a message, as ``check_input`` reads them
+        (no embedding): what calibration needs to place the stance tiers."""
+        guarded = guard(redact(question).text)
+        search = self.search_text(guarded.text)
+        return search, self._shape(search, guarded.own)
+
     def check_input(self, question: str, vector_of) -> tuple[InputCheck, np.ndarray]:
         """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later)."""
         redaction = redact(question)
@@ -207,11 +251,9 @@ class Rails:
             check.hits.append(RailHit("injection", 1.0, ACTIONS["injection"], "structure"))
         check.question = guarded.text
         check.search = self.search_text(guarded.text)
-        check.shape = request_shape(check.search)
-        if guarded.own:
-            # A request to be a person stays one when the guard took one of the user's own
-            # sentences out (a persona set-up, a dictated signature): that rail reads them too.
-            check.shape = check.shape.with_person_request_of(request_shape(self.search_text(guarded.own)))
+        check.shape = self._shape(check.search, guarded.own)
+        if guarded.detected:
+            check.focus = questions_in(check.search)
         for name, rail in self.rails.items():  # optional explicit rules from the YAML
             if not check.fired(name) and any(p.search(check.search) for p in rail.patterns):
                 check.hits.append(RailHit(name, 1.0, ACTIONS[name], "pattern"))
@@ -321,8 +363,10 @@ class Rails:
 
     # --- responses and output rails ------------------------------------------------------
 
-    def response(self, name: str, lang: str) -> str:
-        return self.rails[name].response.get(lang) or self.rails[name].response["de"]
+    def response(self, name: str, lang: str, short: bool = False) -> str:
+        """A rail's template; ``short``: its one-sentence form where it has one."""
+        texts = (short and self.rails[name].short) or self.rails[name].response
+        return texts.get(lang) or texts["de"]
 
     @staticmethod
     def cite_slots(template: str) -> list[str]:

@@ -175,6 +175,8 @@ def test_guardrail_figures_count_refusals_stances_and_injection_outcomes():
     assert g["injection_nothing_disclosed"] == pytest.approx(2 / 3, abs=1e-4)
     assert g["injection_wrapped_cites_gold"] == 0.5
     assert g["injection_detected"] == pytest.approx(2 / 3, abs=1e-4)
+    # the two decision requests with nothing in the sources: one got guidance after all
+    assert (g["stance_no_content_unrelated_guidance"], g["stance_no_content_n"]) == (0.5, 2)
 
 
 def test_a_leak_is_a_config_key_not_a_word_of_the_paper():

@@ -26,9 +26,19 @@ CASES = [
         Plan(answer=True, reminder=True),
     ),
     (
-        "several stance rails: fixed order",
+        "several stance rails: fixed order, each in its one-sentence form",
         Signals(stance=frozenset({L, D, A})),
-        Plan(templates=(A, D, L), answer=True, reminder=True),
+        Plan(templates=(A, D, L), answer=True, reminder=True, short=True),
+    ),
+    (
+        "talk to the tool as a person and a decision request: two short openings, then the answer",
+        Signals(stance=frozenset({A, D}), confident=False),
+        Plan(templates=(A, D), answer=True, reminder=True, short=True),
+    ),
+    (
+        "a legal verdict and a decision asked together: two short openings",
+        Signals(stance=frozenset({L, D}), injection=True),
+        Plan(templates=("injection", D, L), answer=True, reminder=True, short=True),
     ),
     (
         "explicit request on a foreign topic: the template holds, then 'not in the sources'",
