@@ -555,6 +555,28 @@ def _obeyed_question(piece: str) -> str:
     return " ".join(kept)
 
 
+def _asked_after_note(after: str) -> str:
+    """What the rest of a translate-and-obey sentence asks once its note is gone ("… do what it
+    says: « … » After that: why does …?"; a quoted note may already have been removed as a
+    directive), unless that is a directive too."""
+    rest = _QUOTED_SPAN.sub(" ", after)
+    rest = re.sub(r"['\"„“‚‘«»].*", " ", rest, flags=re.S).strip(
+        " \t\n:–—-"
+    )  # an unclosed note runs to the end
+    return rest if len(rest.split()) >= 3 and not is_directive(rest) else ""
+
+
+def _once(parts: list[str]) -> list[str]:
+    """Legitimate parts, each question once: two readings of one sentence (the text after a
+    colon, the text after "dann") often end in the same question."""
+    kept: dict[str, str] = {}
+    for part in (p.strip() for p in parts):
+        key = re.sub(r"\s+", " ", part.rpartition(": ")[2]).lower()
+        if part and key not in kept:
+            kept[key] = part
+    return list(kept.values())
+
+
 def _decoded(blob: str) -> str | None:
     """Base64 that decodes to readable text, else None."""
     try:
@@ -627,8 +649,13 @@ def guard(message: str) -> GuardResult:
         family = is_directive(piece)
         if family:
             if family == "translate_obey":
-                # The frame goes; a question inside the note to be obeyed is what is searched.
-                legitimate = _obeyed_question(piece) + " " + _legitimate_rest(piece)
+                # The frame goes; a question inside the note to be obeyed, or asked after it, is
+                # what is searched (each once).
+                frame = _TRANSLATE_OBEY.search(piece)
+                after = piece[frame.end() :] if frame else ""
+                legitimate = " ".join(
+                    _once([_obeyed_question(piece), _asked_after_note(after), _legitimate_rest(after)])
+                )
             else:
                 legitimate = _leading_clauses(piece) + " " + _legitimate_rest(piece)
             kept.append(text[last:start] + " " + legitimate)
