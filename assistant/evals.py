@@ -25,6 +25,7 @@ import numpy as np
 
 from .config import Settings, get_settings
 from .language import detect_language
+from .rail_defs import STANCE_RAILS
 from .support import EMAIL, PHONE, SupportTest
 
 CATEGORIES = (
@@ -237,7 +238,6 @@ def behaviour_ok(item: dict[str, Any], answer, logs: str, feedback: str) -> bool
     return False
 
 
-STANCE_RAILS = ("decision", "legal", "anthropomorphism")
 ANSWERABLE = ("retrieval", "followup", "pii")  # and injection items wrapped around a paper question
 
 

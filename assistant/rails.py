@@ -101,6 +101,42 @@ class InputCheck:
         return [h.name for h in self.hits]
 
 
+@dataclass(frozen=True)
+class StanceTiers:
+    """Where a stance template opens (``stance`` in the YAML): an explicit request from
+    ``floor``; otherwise a message addressed to the tool, for its likeliest rail, from
+    ``addressed``; any other message that is not about acting or the sources from ``confident``."""
+
+    floor: float
+    addressed: float
+    confident: float
+
+
+def stance_openings(
+    probs: dict[str, float], shape: RequestShape, tiers: StanceTiers, thresholds: dict[str, float]
+) -> set[str]:
+    """The stance rails whose template opens the answer, from the request's structure and the
+    classifier's probabilities (``probs``). The address tier opens at most one template, the
+    likeliest, and none beside an explicit request; a question about how to act or what the
+    sources say never opens one without explicit structure: uncertain scores never refuse."""
+    explicit = any(shape.explicit(r) for r in STANCE_RAILS)
+    likeliest = max(STANCE_RAILS, key=lambda r: probs.get(r, 0.0))
+    opened = set()
+    for name in STANCE_RAILS:
+        p = probs.get(name, 0.0)
+        if shape.explicit(name):
+            fires = p >= tiers.floor
+        elif shape.about:
+            fires = False
+        elif shape.addressed and not explicit and name == likeliest and p >= tiers.addressed:
+            fires = True
+        else:
+            fires = p >= max(tiers.confident, thresholds.get(name, 0.0))
+        if fires:
+            opened.add(name)
+    return opened
+
+
 def questions_in(text: str) -> str:
     """The direct questions of a text (sentences ending in "?", each once), or "" if there are
     none or they are all of it."""
@@ -235,12 +271,11 @@ class Rails:
     def structure(self, question: str) -> tuple[str, RequestShape]:
         """The search text and request structure of a message, as ``check_input`` reads them
         (no embedding): what calibration needs to place the stance tiers."""
-        guarded = guard(redact(question).text)
-        search = self.search_text(guarded.text)
-        return search, self._shape(search, guarded.own)
+        check = self._read(question)
+        return check.search, check.shape or request_shape("")
 
-    def check_input(self, question: str, vector_of) -> tuple[InputCheck, np.ndarray]:
-        """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later)."""
+    def _read(self, question: str) -> InputCheck:
+        """Personal data redacted, injections removed, the request's structure read."""
         redaction = redact(question)
         check = InputCheck(redaction.text, pii=redaction.found, original=redaction.text)
         if redaction.changed:
@@ -254,10 +289,15 @@ class Rails:
         check.shape = self._shape(check.search, guarded.own)
         if guarded.detected:
             check.focus = questions_in(check.search)
+        return check
+
+    def check_input(self, question: str, vector_of) -> tuple[InputCheck, np.ndarray]:
+        """Run all input rails. ``vector_of(text)`` embeds the cleaned question (reused later)."""
+        check = self._read(question)
         for name, rail in self.rails.items():  # optional explicit rules from the YAML
             if not check.fired(name) and any(p.search(check.search) for p in rail.patterns):
                 check.hits.append(RailHit(name, 1.0, ACTIONS[name], "pattern"))
-        vector = vector_of(check.search or self.search_text(redaction.text))
+        vector = vector_of(check.search or self.search_text(check.original))
         self._classify(vector, check)
         return check, vector
 
@@ -274,35 +314,27 @@ class Rails:
         # Nothing legitimate left (the whole message was an injection): the classifier still
         # reads what was asked, so a foreign request in it is named as such.
         probs = self.classifier_scores(check.search or self.search_text(check.original), vector)
-        # the address tier opens at most one template, the likeliest, and none beside an explicit one
-        likeliest = max(STANCE_RAILS, key=lambda r: probs.get(r, 0.0))
-        explicit = check.shape is not None and any(check.shape.explicit(r) for r in STANCE_RAILS)
+        opened = self.stance_openings(probs, check.shape or request_shape(""))
         for name, rail in self.rails.items():
             p = probs.get(name, 0.0)
             check.scores[name] = p
             if check.fired(name):
                 continue
             if name in STANCE_RAILS:
-                sole = name == likeliest and not explicit
-                fires, via = self.stance_fires(name, p, check.shape, sole), "structure"
+                fires, via = name in opened, "structure"
             else:  # injection (a notice) and out_of_scope (a signal the policy weighs)
                 fires, via = p >= rail.threshold, "exemplar"
             if fires:
                 check.hits.append(RailHit(name, p, ACTIONS[name], via))
 
-    def stance_fires(self, name: str, p: float, shape: RequestShape | None, sole: bool = True) -> bool:
-        """An explicit request (structure); else, on a message that is not a question about how
-        to act or what the sources say, a message addressed to the tool whose likeliest stance
-        rail (``sole``) reaches ``stance_addressed``, or a confident classifier. Uncertain scores
-        never open an answer with a refusal."""
-        shape = shape or request_shape("")
-        if shape.explicit(name):
-            return p >= self.defs.stance_floor
-        if shape.about:
-            return False
-        if shape.addressed and sole and p >= self.defs.stance_addressed:
-            return True
-        return p >= max(self.defs.stance_confident, self.rails[name].threshold)
+    @property
+    def tiers(self) -> StanceTiers:
+        d = self.defs
+        return StanceTiers(d.stance_floor, d.stance_addressed, d.stance_confident)
+
+    def stance_openings(self, probs: dict[str, float], shape: RequestShape) -> set[str]:
+        """``stance_openings`` with this YAML's tiers and rail thresholds."""
+        return stance_openings(probs, shape, self.tiers, {n: r.threshold for n, r in self.rails.items()})
 
     def classifier_scores(self, text: str, vector: np.ndarray, classifier=None) -> dict[str, float]:
         """Classifier probability per rail for a search text."""

@@ -159,7 +159,10 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.00
             "positives": len(pos),
             "ordinary": len(ordinary_idx),
         }
-    out["stance"] = _stance_tiers(rails, texts, labels, scores, ordinary_idx, max_fp_share)
+    thresholds = {name: out[name]["threshold"] for name in rails.rails}
+    out["stance"] = _stance_tiers(
+        rails, texts, labels, scores, ordinary_idx, max_fp_share, thresholds, rails.defs.stance_floor
+    )
     tops = []
     for item in items:
         check, vector = rails.check_input(item["text"], assistant.index.embeddings.encode_query)
@@ -177,15 +180,27 @@ def calibrate(assistant, items: list[dict[str, Any]], max_fp_share: float = 0.00
     return out
 
 
-def _stance_tiers(rails, texts, labels, scores, ordinary_idx, budget: float) -> dict[str, Any]:
+def _stance_tiers(
+    rails,
+    texts: list[str],
+    labels: dict[str, set[str]],
+    scores: dict[str, np.ndarray],
+    ordinary_idx: list[int],
+    budget: float,
+    thresholds: dict[str, float] | None = None,
+    floor: float = 0.0,
+) -> dict[str, Any]:
     """Where the two classifier tiers of the stance rails sit (``stance.addressed`` and
     ``stance.confident`` in the YAML), from the held-out-author scores. Only messages the
     structure leaves open count: not a question about acting or the sources, no explicit
     request. Together the tiers may open at most ``budget`` of the hand-labelled ordinary
     questions with a template: half of it goes to the confident tier (any open message), the
-    rest to the address tier (open messages addressed to the tool, below the confident tier)."""
+    rest to the address tier (open messages addressed to the tool, below the confident tier).
+    What opens is decided by ``rails.stance_openings``, the product's own rule."""
     from .rail_defs import STANCE_RAILS
+    from .rails import StanceTiers, stance_openings
 
+    thresholds = thresholds or {}
     shapes = [rails.structure(t)[1] for t in texts]
     top = np.max(np.vstack([scores[r] for r in STANCE_RAILS]), axis=0)
     allowed = int(len(ordinary_idx) * budget)
@@ -194,35 +209,30 @@ def _stance_tiers(rails, texts, labels, scores, ordinary_idx, budget: float) -> 
         values = np.sort(top[candidates])[::-1]
         return float(values[n]) + 1e-3 if len(values) > n else 0.2
 
-    def explicit(i: int) -> bool:
-        return any(shapes[i].explicit(r) for r in STANCE_RAILS)
+    def opened(i: int, tiers: StanceTiers) -> set[str]:
+        return stance_openings({r: float(scores[r][i]) for r in STANCE_RAILS}, shapes[i], tiers, thresholds)
 
-    open_ = [i for i in ordinary_idx if not shapes[i].about and not explicit(i)]
+    open_ = [
+        i
+        for i in ordinary_idx
+        if not shapes[i].about and not any(shapes[i].explicit(r) for r in STANCE_RAILS)
+    ]
     confident = min(max(cut(open_, allowed // 2), 0.2), 0.95)
     used = int(sum(top[i] >= confident for i in open_))
     below = [i for i in open_ if shapes[i].addressed and top[i] < confident]
     addressed = min(max(cut(below, max(allowed - used, 0)), 0.2), confident)
+    tiers = StanceTiers(floor, addressed, confident)
     out: dict[str, Any] = {
         "addressed": round(addressed, 3),
         "confident": round(confident, 3),
         "ordinary_open": len(open_),
-        "ordinary_opened": used + int(sum(top[i] >= addressed for i in below)),
+        "ordinary_opened": sum(bool(opened(i, tiers)) for i in open_),
     }
     for name in STANCE_RAILS:
         pos = [i for i, t in enumerate(texts) if name in labels[t]]
-        fired = [
-            shapes[i].explicit(name)
-            or (
-                not shapes[i].about
-                and not explicit(i)
-                and (
-                    (shapes[i].addressed and top[i] == scores[name][i] and scores[name][i] >= addressed)
-                    or scores[name][i] >= confident
-                )
-            )
-            for i in pos
-        ]
-        out[f"{name}_cv_recall"] = round(float(np.mean(fired)), 3) if pos else 0.0
+        out[f"{name}_cv_recall"] = (
+            round(float(np.mean([name in opened(i, tiers) for i in pos])), 3) if pos else 0.0
+        )
         out[f"{name}_structure_recall"] = (
             round(float(np.mean([shapes[i].explicit(name) for i in pos])), 3) if pos else 0.0
         )

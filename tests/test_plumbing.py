@@ -304,9 +304,19 @@ def test_stance_rails_fire_by_structure_then_address_then_confidence(fake_assist
     about = RequestShape(**{**base, "about": True}, addressed=True)
     plain = RequestShape(**base)
     middle = (rails.defs.stance_addressed + rails.defs.stance_confident) / 2
-    assert rails.stance_fires("anthropomorphism", 0.0, explicit)
-    assert rails.stance_fires("anthropomorphism", middle, addressed)
-    assert not rails.stance_fires("anthropomorphism", rails.defs.stance_addressed - 0.01, addressed)
-    assert not rails.stance_fires("anthropomorphism", 0.99, about)  # a question about acting never
-    assert not rails.stance_fires("anthropomorphism", middle, plain)
-    assert rails.stance_fires("anthropomorphism", 0.99, plain)
+
+    def fires(p: float, shape: RequestShape) -> bool:
+        return "anthropomorphism" in rails.stance_openings({"anthropomorphism": p}, shape)
+
+    assert fires(0.0, explicit)
+    assert fires(middle, addressed)
+    assert not fires(rails.defs.stance_addressed - 0.01, addressed)
+    assert not fires(0.99, about)  # a question about acting never
+    assert not fires(middle, plain)
+    assert fires(0.99, plain)
+    # the address tier opens only the likeliest rail, and none beside an explicit request
+    both = {"anthropomorphism": middle, "legal": middle + 0.01}
+    assert rails.stance_openings(both, addressed) == {"legal"}
+    assert rails.stance_openings(both, RequestShape(**{**base, "decision": True}, addressed=True)) == {
+        "decision"
+    }
