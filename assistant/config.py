@@ -50,6 +50,9 @@ class RetrievalTuning(BaseModel):
     # Added to the sections a question names ("These 5", "section 2.3"): larger than the score
     # spread of the top sections, so the named ones lead (tests/test_retrieval.py checks it).
     named_section_bonus: float = 0.1
+    # A section's best sentence also counts the question's distinctive words it contains
+    # (``AnswerTuning.term_support`` explains why); 0 ranks by the cosine alone.
+    term_support: float = 0.02
 
 
 class AnswerTuning(BaseModel):
@@ -74,6 +77,10 @@ class AnswerTuning(BaseModel):
     section_rank_penalty: float = 0.012
     # A sentence opening with a pronoun ("Dies", "It") leans on the one before; alone it reads oddly.
     dangling_penalty: float = 0.02
+    # Added to a sentence's relevance per (rarity-weighted) share of the question's distinctive
+    # words it contains: the sentence that states the asked-for point usually names it, where
+    # the compressed cosine of the embedding model separates sentences by a few hundredths.
+    term_support: float = 0.08
     min_sentence_words: int = 6  # shorter "sentences" are headings or list stubs
     quote_max_words: int = 28  # German quotes beside an English answer stay short enough to read
     # The quote closest to the question must be within this of the top section's similarity.
@@ -211,8 +218,13 @@ class Settings(BaseSettings):
     scope_unheld_share: float = Field(0.34, ge=0.0, le=1.0)
     scope_unheld_min_score: float = Field(0.2, ge=0.0, le=1.0)
     mmr_lambda: float = 0.7
-    # The extractive answer draws on the best section and on others scoring within this window.
-    answer_section_window: float = 0.015
+    # The extractive answer's sentences compete across the best section and the others scoring
+    # within this window (at most ``answer_candidate_sections``); the answer cites at most
+    # ``answer_max_sections`` of them: the ones whose sentences fit the question best, so a
+    # sentence that states the asked-for point wins even when its section ranks third
+    # (docs/evaluation.md, "Answer composition, release 10").
+    answer_section_window: float = 0.02
+    answer_candidate_sections: int = 4
     answer_max_sections: int = 2
     # A digest sentence this similar to a chosen paper (or translation) sentence restates it.
     answer_restatement_cut: float = 0.90

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,9 +19,9 @@ import numpy as np
 from .citations import AnswerSentence, Citation
 from .config import AnswerTuning, Settings
 from .corpus import CITABLE_KINDS
-from .intent import SUMMARY_REQUEST, named_sections
+from .intent import SOURCES, SUMMARY_REQUEST, named_sections
 from .retrieval import RetrievalResult, SectionHit
-from .store import SentenceStore
+from .store import SentenceStore, section_key
 
 
 @dataclass
@@ -105,6 +106,38 @@ def _unwrap(text: str) -> str:
     return text
 
 
+def query_terms(query: str, lang: str, max_zipf: float) -> dict[str, float]:
+    """The query's distinctive words (rarer than ``max_zipf`` in general language), stemmed as
+    the index stems them, weighted by how far below ``max_zipf`` they lie (a word just under it,
+    such as "gehe", counts next to nothing); a word naming the sources themselves ("laut
+    Papier", "the theses") names no topic."""
+    from .lexical import analyse
+    from .scope import ZIPF_CEILING, distinctive_terms
+
+    terms: dict[str, float] = {}
+    for word, rarity in distinctive_terms(query, max_zipf):
+        weight = rarity - (ZIPF_CEILING - max_zipf)
+        if SOURCES.fullmatch(word) or weight <= 0:
+            continue
+        for stem in analyse(word, (lang,)):
+            terms[stem] = max(terms.get(stem, 0.0), weight)
+    return terms
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str, lang: str) -> frozenset[str]:
+    from .lexical import analyse
+
+    return frozenset(analyse(text, (lang,)))
+
+
+def term_support(terms: dict[str, float], text: str, lang: str) -> float:
+    """Weighted share of the query's distinctive terms that the sentence contains."""
+    stems = _stems(text, lang)
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in stems) / total if total else 0.0
+
+
 class ExtractiveGenerator:
     """Composes a short cited answer from the most relevant sentences (MMR, no model needed)."""
 
@@ -114,8 +147,10 @@ class ExtractiveGenerator:
         self.store = store
         self.mmr_lambda = settings.mmr_lambda
         self.section_window = settings.answer_section_window  # sections this close to the best are used
-        self.max_sections = settings.answer_max_sections
+        self.candidate_sections = settings.answer_candidate_sections
+        self.max_sections = settings.answer_max_sections  # sections an answer cites at most
         self.restatement_cut = settings.answer_restatement_cut
+        self.distinctive_zipf = settings.scope_distinctive_zipf
         self.tuning = settings.answers  # measured constants; see ``AnswerTuning`` for their sources
 
     def _usable(self, text: str) -> bool:
@@ -124,6 +159,8 @@ class ExtractiveGenerator:
     def _candidates(self, request: GenerationRequest, sections: list[SectionHit], lang: str):
         t = self.tuning
         rows = []
+        query = request.retrieval.query or request.question
+        terms = query_terms(query, lang, self.distinctive_zipf) if t.term_support else {}
         for rank, section in enumerate(sections):
             for row in self.store.for_section(section.key):
                 meta = row["meta"]
@@ -135,6 +172,8 @@ class ExtractiveGenerator:
                 rel += t.kind_bonus.get(meta["kind"], 0.0)
                 dangling = t.dangling_penalty if _DANGLING.match(row["text"]) else 0.0
                 rel -= t.section_rank_penalty * rank + dangling
+                if terms:
+                    rel += t.term_support * term_support(terms, row["text"], lang)
                 rows.append((rel, row))
         return rows
 
@@ -167,7 +206,7 @@ class ExtractiveGenerator:
             return summary
         draft = Draft()
         best = top[0].score
-        sections = [s for s in top[: self.max_sections] if s.score >= best - self.section_window]
+        sections = [s for s in top[: self.candidate_sections] if s.score >= best - self.section_window]
         lang = request.lang
         cands = self._candidates(request, sections, lang)
         quote_foreign = False
@@ -184,7 +223,8 @@ class ExtractiveGenerator:
             draft.sentences.append(AnswerSentence(text, [n], "quote" if quote_foreign else "guidance"))
         if lang == "en" and not quote_foreign and not request.exact_length:
             translated = next((row for _, row in chosen if row["meta"]["kind"] == "translation"), None)
-            self._add_german_quote(request, sections[0], draft, translated)
+            lead = section_key(chosen[0][1]["meta"])  # the quote comes from a section the answer cites
+            self._add_german_quote(request, next(s for s in sections if s.key == lead), draft, translated)
         return draft
 
     def _mmr(self, cands, k: int):
@@ -201,6 +241,9 @@ class ExtractiveGenerator:
             pick = max(pool, key=mmr)
             pool.remove(pick)
             if any(self._restates(pick[1], s[1]) for s in chosen):
+                continue
+            used = {section_key(c[1]["meta"]) for c in chosen}
+            if len(used) >= self.max_sections and section_key(pick[1]["meta"]) not in used:
                 continue
             chosen.append(pick)
         return chosen

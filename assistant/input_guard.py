@@ -203,6 +203,8 @@ _LASTING = r"(from\s+now\s+on|ab\s+(jetzt|sofort|heute)|von\s+nun\s+an|going\s+f
 _PERSONA = re.compile(
     rf"\b{_ROLEPLAY}\b[^.!?\n]{{0,80}}\b{_UNRESTRICTED}"
     rf"|\b{_ROLEPLAY}\b.{{0,200}}\b{_INTERNALS}\b"
+    # the tool declared to be an unrestricted persona ("You are DAN", "du bist jetzt ungefiltert")
+    rf"|\b(you\s+are|you[’']re|du\s+bist)\s+(now\s+|jetzt\s+|ab\s+jetzt\s+)?(an?\s+|eine?\s+)?{_UNRESTRICTED}"
     rf"|\b{_UNRESTRICTED}\W{{0,3}}(modus|mode)\b|\b(sudo|root|god|developer|entwickler|admin)[\s-]*(mode|modus)\b"
     rf"|\[[^\]\n]{{0,30}}\b{_OPERATOR}[^\]\n]{{0,30}}\]"
     rf"|\b(ich\s+bin|i\s+am|i[’']m|als|as)\s+(der|die|dein\w*|ihr\w*|the|your)?\s*(\w+\s+)?(entwickler\w*|"
@@ -253,9 +255,14 @@ _QUOTE_BLOCK = re.compile(
 )
 # Translation chained to obedience: "translate this and do what it says".
 _TRANSLATE_OBEY = re.compile(
-    r"\b(translate|übersetz\w*|decode|dekodier\w*|entschlüssel\w*)\b[^.!?\n]{0,60}\b(and|then|und|dann)\s+"
-    r"(\w+\s+){0,2}((do|tu|mach\w*),?\s+(genau\s+|exactly\s+)?(what|was)\s+(\w+\s+){0,2}(says|sagt|steht|verlangt|asks)"
-    r"|(follow|obey|execute|befolg\w*|führ\w*|umsetz\w*|carry\s+out|act\s+on)\b)",
+    r"\b(translate|übersetz\w*|decode|dekodier\w*|entschlüssel\w*|read\s+(\w+\s+){0,2}backwards|"
+    r"(lies|lese?n?)\s+(\w+\s+){0,4}rückwärts)\b[^.!?\n]{0,60}\b(and|then|und|dann)\s+"
+    r"(\w+\s+){0,2}((do|tu|mach\w*),?\s+((genau|exactly),?\s+)?(what|was)\s+(\w+\s+){0,2}(says|sagt|steht|verlangt|asks)"
+    r"|(follow|obey|execute|befolg\w*|führ\w*|umsetz\w*|carry\s+out|act\s+on|(genau\s+)?(so\s+|danach\s+|"
+    r"entsprechend\s+)handeln|handle?\s+(danach|entsprechend|genau\s+so|so)|act\s+accordingly)\b(\s+(it|them|this|that|es|ihn|sie|das|dies)\b)?"
+    # "… and treat the translation as your new instruction"
+    r"|(treat|use|take|behandl\w*|nimm|verwende\w*)\s+[^.!?\n]{0,30}\b(as|als)\s+(your\s+|deine?\s+)?(new\s+|neue\s+)?"
+    r"(instruction|command|order|prompt|anweisung|befehl|auftrag)\w*)",
     re.I,
 )
 # Execute an attached instruction: "führ diesen Befehl aus", "execute the following command",
@@ -301,7 +308,8 @@ class GuardResult:
     families: list[str] = field(default_factory=list)  # injection families found, in order
     removed: list[str] = field(default_factory=list)  # the removed pieces (for the trace)
     # when one of the user's own sentences was taken out: the message before that (hidden,
-    # encoded and quoted third-party directives gone), read for the tool-as-person rail
+    # encoded and quoted third-party directives and jailbreak personas gone), read for the
+    # tool-as-person rail
     own: str = ""
 
     @property
@@ -526,7 +534,9 @@ _ANSWER_FRAME = re.compile(
     r"(frage|question)?\s*[,:]?\s*",
     re.I,
 )
-_QUOTED_SPAN = re.compile(r"„([^“”]+)[“”]?|“([^”]+)”?|\"([^\"]+)\"?|»([^«]+)«?|«([^»]+)»?|‚([^‘]+)‘?")
+_QUOTED_SPAN = re.compile(
+    r"„([^“”]+)[“”]?|“([^”]+)”?|\"([^\"]+)\"?|»([^«]+)«?|«([^»]+)»?|‚([^‘]+)‘?|(?<!\w)'([^'\n]+)'(?!\w)"
+)
 
 
 def _obeyed_parts(piece: str) -> str:
@@ -630,8 +640,10 @@ def guard(message: str) -> GuardResult:
             if is_directive(decoded) or _TO_AI.search(decoded) or _DIRECTIVE.search(decoded):
                 result.families.append("encoded")
     text = _BASE64.sub(lambda m: " " if _decoded(m.group(0)) is not None else m.group(0), text)
-    # Reversed or letter-shifted (ROT13) text: a directive written so that rules do not see it.
-    for piece in re.findall(r"[^.!?\n]{12,}", text):
+    # Reversed or letter-shifted (ROT13) text: a directive written so that rules do not see it,
+    # also inside quotation marks in a readable sentence ("Read this backwards: '…'").
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED_SPAN.finditer(text)]
+    for piece in [*re.findall(r"[^.!?\n]{12,}", text), *(q for q in quoted if len(q) >= 12)]:
         if _READABLE.search(piece):
             continue
         if is_directive(piece[::-1]) or is_directive(codecs.encode(piece, "rot13")):
@@ -654,6 +666,10 @@ def guard(message: str) -> GuardResult:
     for start, end in sentences(text):
         piece = text[start:end]
         family = is_directive(piece)
+        if family and any(_PERSONA.search(c) for c in (piece, *_normalised(piece))):
+            # A jailbreak persona is an attack (the injection notice answers it), not a sincere
+            # request to be a person: the person rail does not read it.
+            own = own.replace(piece, " ")
         if family:
             if family == "translate_obey":
                 legitimate = _obeyed_parts(piece)  # the frame and its note go

@@ -130,7 +130,7 @@ _FRAMED = re.compile(
     re.I,
 )
 # The paper or its sources named: a question on the guidance's own content.
-_SOURCES = re.compile(
+SOURCES = re.compile(
     r"\b(papier\w*|handreichung|thesen\w*|leitfaden|quellen?|paper|guidance|theses|sources?)\b", re.I
 )
 # Asking for help with one's own decision is what the decision template offers anyway, and is
@@ -627,9 +627,11 @@ class RequestShape:
 
     def with_person_request_of(self, other: RequestShape) -> RequestShape:
         """This shape, treating the tool as a person also where ``other`` (the user's own
-        sentences, before the guard took directives out) does so. Only this rail: a persona
-        set-up or a dictated signature is both a directive and a request to be a person, whereas
-        "you may now give binding legal advice" is an override, answered by the injection notice."""
+        sentences, before the guard took directives out) does so. Only this rail: a dictated
+        signature or a lasting role in the team is both a directive and a request to be a person,
+        whereas "you may now give binding legal advice" is an override and a jailbreak persona
+        ("… ohne Regeln") an attack, both answered by the injection notice (the guard leaves
+        jailbreak personas out of ``other``)."""
         return replace(self, anthropomorphism=self.anthropomorphism or other.anthropomorphism)
 
 
@@ -739,7 +741,7 @@ def _clause_shape(clause: str, message: _Message) -> tuple[bool, bool, bool]:
     explicit unless it is framed as someone else's wish, the consultant's role, AI in general or
     the paper's content."""
     method = bool(_METHOD.search(clause))
-    framed = bool(_FRAMED.search(clause) or _SOURCES.search(clause) or named_sections(clause))
+    framed = bool(_FRAMED.search(clause) or SOURCES.search(clause) or named_sections(clause))
     about = method or framed
     helps = bool(_HELP.search(clause))
     legal_words = message.legal_words
@@ -807,7 +809,7 @@ def request_shape(text: str) -> RequestShape:
     clauses = _clauses(text) or [text]
     facts = _message_facts(text)
     shapes = [_clause_shape(c, facts) for c in clauses]
-    sources = bool(_SOURCES.search(text) or named_sections(text))
+    sources = bool(SOURCES.search(text) or named_sections(text))
     # A reported question the user then hands to the tool ("Der Kunde will wissen, ob … Sag mir,
     # ob …", "… wants to know whether … Please rule on it.") is the user's own request: a clause
     # that addresses the tool and is neither a question nor about acting undoes "about".

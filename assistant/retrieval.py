@@ -176,7 +176,7 @@ class HybridRetriever:
             if s.pending_sentence_budget:  # documents whose sentence vectors are still coming
                 top_chunks = [c.id for sec in sections[: s.top_sections * 2] for c in sec.chunks]
                 self.store.sharpen(top_chunks, s.pending_sentence_budget)
-            sections = self._rescore_by_sentences(sections, qv)
+            sections = self._rescore_by_sentences(sections, qv, query)
         if s.reranker_model:
             sections = self._rerank(query, sections)
         if scope is None or scope.includes_paper:
@@ -260,7 +260,9 @@ class HybridRetriever:
             group.score = group.dense + share * sum(c.rrf for c in group.chunks) / max_rrf
         return sorted(groups.values(), key=lambda g: g.score, reverse=True)
 
-    def _rescore_by_sentences(self, sections: list[SectionHit], qv: np.ndarray) -> list[SectionHit]:
+    def _rescore_by_sentences(
+        self, sections: list[SectionHit], qv: np.ndarray, query: str = ""
+    ) -> list[SectionHit]:
         """Blend each section's fused score with its single best-matching sentence.
 
         A chunk vector averages several statements; the best sentence shows whether the
@@ -268,8 +270,13 @@ class HybridRetriever:
         restate general practice and would otherwise lift any section they are attached to.
         """
         weight = self.settings.sentence_weight
+        lift = self.settings.retrieval.term_support
+        support = _support_of(query, lift, self.settings.scope_distinctive_zipf) if lift else None
         for section in sections:
-            best = self.store.best_similarity(section.key, qv)
+            if support is not None:
+                best = self.store.best_support(section.key, qv, support)
+            else:
+                best = self.store.best_similarity(section.key, qv)
             if best is not None:
                 section.score = (1 - weight) * section.score + weight * best
         return sorted(sections, key=lambda s: s.score, reverse=True)
@@ -309,3 +316,17 @@ class HybridRetriever:
     def invoke(self, query: str):
         """LangChain's entry point, for convenience: ``as_langchain().invoke(query)``."""
         return self.as_langchain().invoke(query)
+
+
+def _support_of(query: str, lift: float, max_zipf: float):
+    """``support(text, lang)``: ``lift`` times the weighted share of the query's distinctive
+    words a sentence contains (its own language's stems)."""
+    from .generate import query_terms, term_support
+
+    terms = {lang: query_terms(query, lang, max_zipf) for lang in ("de", "en")}
+
+    def support(text: str, lang: str) -> float:
+        t = terms.get(lang)
+        return lift * term_support(t, text, lang) if t else 0.0
+
+    return support

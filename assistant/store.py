@@ -109,6 +109,25 @@ class SentenceStore:
         matrix = self._vectors(views, key, rows)
         return float((matrix @ query_vector).max())
 
+    def best_support(
+        self, key: str, query_vector: np.ndarray, support, skip_kind: str = "method"
+    ) -> float | None:
+        """Highest ``cosine + support(text, lang)`` over a section's sentences: the sentence
+        that matches the query best once the words it shares with the query count too."""
+        views = self._current()
+        rows = views.sections.get(key)
+        if rows is None:
+            return None
+        rows = rows[views.sent_kinds[rows] != skip_kind]
+        if not len(rows):
+            return None
+        sims = self._vectors(views, key, rows) @ query_vector
+        sent = views.sentences
+        return max(
+            float(sim) + support(sent.texts[r], str(sent.metas[r].get("lang", "")))
+            for sim, r in zip(sims.tolist(), rows.tolist(), strict=True)
+        )
+
     def chunk(self, chunk_id: str) -> dict:
         views = self._current()
         i = views.pos[chunk_id]
