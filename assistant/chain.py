@@ -21,7 +21,7 @@ from .citations import AnswerSentence, Citation
 from .config import QuestionTuning, Settings, get_settings
 from .generate import Draft, GenerationRequest
 from .index import Index, build_index
-from .intent import is_followup, request_shape, requested_sentences
+from .intent import is_followup, request_shape, requested_sentences, topic_of
 from .language import detect_language
 from .language import preload as preload_language_profiles
 from .llm import make_client
@@ -247,8 +247,12 @@ class Assistant:
         query = condense(asked, history, self.settings.questions)  # redacted, without placeholders
         standalone = query == asked  # not a follow-up resolved against the conversation
         vector = rails_vector if standalone and not check.focus else embed(query)
+        # What is searched: the question without "laut Papier", "what does the paper say about".
+        topic = topic_of(query)
         retrieval = (
-            self.retriever.search(query, vector, scope=scope) if query.strip() else RetrievalResult(query, [])
+            self.retriever.search(topic, vector if topic == query else embed(topic), scope=scope)
+            if query.strip()
+            else RetrievalResult(query, [])
         )
         t_retrieve = time.perf_counter()
 
@@ -355,7 +359,7 @@ class Assistant:
                 "generate": (t_end - t_retrieve) * 1000,
                 "total": (t_end - t0) * 1000,
             },
-            retrieval_query=query,
+            retrieval_query=topic,
             notices=notices,
             rail_scores={k: round(v, 4) for k, v in check.scores.items()},
             rail_review=asdict(review) if review and review.asked else None,

@@ -133,6 +133,32 @@ _FRAMED = re.compile(
 SOURCES = re.compile(
     r"\b(papier\w*|handreichung|thesen\w*|leitfaden|quellen?|paper|guidance|theses|sources?)\b", re.I
 )
+# The sources named as the frame of a question ("laut Papier", "what does the paper say about",
+# "in den Thesen"): a preposition or determiner with the source noun.
+_SOURCE_FRAME = re.compile(
+    r"\b(laut|gemäß|nach|according\s+to|in|im|from|aus|of|des|der)\s+(dem\s+|the\s+|den\s+|diesem\s+|this\s+)?"
+    rf"{SOURCES.pattern[2:-2]}\b"
+    rf"|\b(das|die|the|this|dieses|diese)\s+{SOURCES.pattern[2:-2]}(['’]s)?\b",
+    re.I,
+)
+TOPIC_MIN_TERMS = 3  # fewer content words left: the question is about the paper itself
+
+
+def topic_of(text: str) -> str:
+    """The text without the phrases that name the sources as its frame, for searching: "Was
+    sagt das Papier zur Rolle des Betriebsrats?" is about the works council, and "das Papier"
+    would pull the introduction (which is about the paper) ahead of the section that answers.
+    A question about the paper itself ("Wozu dient das Papier?") keeps them: with fewer than
+    ``TOPIC_MIN_TERMS`` content words left, or a section named only with the sources' name ("in
+    den Thesen 3 und 5"), the text is returned as it is."""
+    from .lexical import analyse
+
+    topic = re.sub(r"\s{2,}", " ", _SOURCE_FRAME.sub(" ", text)).strip(" ,;:–—-")
+    if topic == text or len(analyse(topic)) < TOPIC_MIN_TERMS:
+        return text
+    return topic if named_sections(topic) == named_sections(text) else text
+
+
 # Asking for help with one's own decision is what the decision template offers anyway, and is
 # answered: "help me decide", "hilf mir bei der Entscheidung".
 _HELP = re.compile(r"\b(help|helfen|hilf\w*|unterstütz\w*|support)\b", re.I)

@@ -42,6 +42,7 @@ class SectionHit:
     dense: float
     chunks: list[ChunkHit] = field(default_factory=list)
     bonus: float = 0.0  # part of ``score`` that comes from the question naming the section
+    lift: float = 0.0  # part of ``score`` that comes from the question's distinctive words
     rerank: float | None = None  # the cross-encoder's score, when one is configured (own scale)
 
     @property
@@ -63,9 +64,9 @@ class RetrievalResult:
 
     @property
     def evidence(self) -> float:
-        """The best section score from the search itself (without naming bonuses): how well
-        the sources cover the question, which decides whether to abstain."""
-        return max((s.score - s.bonus for s in self.sections), default=0.0)
+        """The best section score from the search itself (without naming bonuses or the lift of
+        shared words): how well the sources cover the question, which decides whether to abstain."""
+        return max((s.score - s.bonus - s.lift for s in self.sections), default=0.0)
 
     @property
     def best_dense(self) -> float:
@@ -274,7 +275,10 @@ class HybridRetriever:
         support = _support_of(query, lift, self.settings.scope_distinctive_zipf) if lift else None
         for section in sections:
             if support is not None:
-                best = self.store.best_support(section.key, qv, support)
+                found = self.store.best_support(section.key, qv, support)
+                best = None if found is None else found[0]
+                if found is not None:  # a ranking device, not evidence that the sources cover it
+                    section.lift = weight * (found[0] - found[1])
             else:
                 best = self.store.best_similarity(section.key, qv)
             if best is not None:

@@ -111,9 +111,10 @@ class SentenceStore:
 
     def best_support(
         self, key: str, query_vector: np.ndarray, support, skip_kind: str = "method"
-    ) -> float | None:
-        """Highest ``cosine + support(text, lang)`` over a section's sentences: the sentence
-        that matches the query best once the words it shares with the query count too."""
+    ) -> tuple[float, float] | None:
+        """Highest ``cosine + support(text, lang)`` over a section's sentences (the sentence that
+        matches the query best once the words it shares with the query count too), and the
+        highest cosine alone."""
         views = self._current()
         rows = views.sections.get(key)
         if rows is None:
@@ -123,10 +124,11 @@ class SentenceStore:
             return None
         sims = self._vectors(views, key, rows) @ query_vector
         sent = views.sentences
-        return max(
+        combined = max(
             float(sim) + support(sent.texts[r], str(sent.metas[r].get("lang", "")))
             for sim, r in zip(sims.tolist(), rows.tolist(), strict=True)
         )
+        return combined, float(sims.max())
 
     def chunk(self, chunk_id: str) -> dict:
         views = self._current()

@@ -1,5 +1,7 @@
 """Our own questions (not from the eval sets) must find the right section within the top 3."""
 
+import re
+
 import pytest
 from langchain_core.documents import Document
 
@@ -89,3 +91,26 @@ def test_a_named_thesis_keeps_the_order_of_its_subsections(assistant_core):
 
     assert named.ranked_section_ids()[0].split(".")[0] == "1"
     assert family(named)[:2] == [s for s in family(plain) if s in family(named)][:2]
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Was sagt das Papier zur Rolle des Betriebsrats?", "Was sagt zur Rolle des Betriebsrats?"),
+        ("Wie soll man laut Papier Beschäftigte auf Veränderungen vorbereiten?", "Wie soll man Beschäftigte"),
+        ("What does the paper say about trust in small firms?", "What does say about trust in small firms?"),
+        ("Which methods are named in the theses for first meetings?", "Which methods are named for first"),
+        # a question about the paper itself keeps its words: little else is left
+        ("Wozu dient das Papier?", "Wozu dient das Papier?"),
+        ("Wie ist das Papier entstanden?", "Wie ist das Papier entstanden?"),
+        # a section named with the sources' name stays named
+        ("Was steht in den Thesen 3 und 5 dazu?", "Was steht in den Thesen 3 und 5 dazu?"),
+        # nothing to take out
+        ("Wie baue ich einen Erprobungsraum auf?", "Wie baue ich einen Erprobungsraum auf?"),
+    ],
+)
+def test_the_sources_named_as_the_frame_of_a_question_are_not_searched(text, topic):
+    from assistant.intent import topic_of
+
+    assert topic_of(text).startswith(topic)
+    assert not re.search(r"\b(papier|paper|theses)\b", topic_of(text), re.I) or topic_of(text) == text
