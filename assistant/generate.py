@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,8 +18,9 @@ import numpy as np
 from .citations import AnswerSentence, Citation
 from .config import AnswerTuning, Settings
 from .corpus import CITABLE_KINDS
-from .intent import SOURCES, SUMMARY_REQUEST, named_sections
+from .intent import SUMMARY_REQUEST, named_sections
 from .retrieval import RetrievalResult, SectionHit
+from .scope import query_terms, term_support
 from .store import SentenceStore, section_key
 
 
@@ -104,38 +104,6 @@ def _unwrap(text: str) -> str:
     if text.startswith("(") and text.endswith(")") and text.count("(") == 1 and text.count(")") == 1:
         return text[1:-1]
     return text
-
-
-def query_terms(query: str, lang: str, max_zipf: float) -> dict[str, float]:
-    """The query's distinctive words (rarer than ``max_zipf`` in general language), stemmed as
-    the index stems them, weighted by how far below ``max_zipf`` they lie (a word just under it,
-    such as "gehe", counts next to nothing); a word naming the sources themselves ("laut
-    Papier", "the theses") names no topic."""
-    from .lexical import analyse
-    from .scope import ZIPF_CEILING, distinctive_terms
-
-    terms: dict[str, float] = {}
-    for word, rarity in distinctive_terms(query, max_zipf):
-        weight = rarity - (ZIPF_CEILING - max_zipf)
-        if SOURCES.fullmatch(word) or weight <= 0:
-            continue
-        for stem in analyse(word, (lang,)):
-            terms[stem] = max(terms.get(stem, 0.0), weight)
-    return terms
-
-
-@lru_cache(maxsize=8192)
-def _stems(text: str, lang: str) -> frozenset[str]:
-    from .lexical import analyse
-
-    return frozenset(analyse(text, (lang,)))
-
-
-def term_support(terms: dict[str, float], text: str, lang: str) -> float:
-    """Weighted share of the query's distinctive terms that the sentence contains."""
-    stems = _stems(text, lang)
-    total = sum(terms.values())
-    return sum(w for t, w in terms.items() if t in stems) / total if total else 0.0
 
 
 class ExtractiveGenerator:

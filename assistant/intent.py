@@ -130,15 +130,14 @@ _FRAMED = re.compile(
     re.I,
 )
 # The paper or its sources named: a question on the guidance's own content.
-SOURCES = re.compile(
-    r"\b(papier\w*|handreichung|thesen\w*|leitfaden|quellen?|paper|guidance|theses|sources?)\b", re.I
-)
+_SOURCE_NOUN = r"(papier\w*|handreichung|thesen\w*|leitfaden|quellen?|paper|guidance|theses|sources?)"
+SOURCES = re.compile(rf"\b{_SOURCE_NOUN}\b", re.I)
 # The sources named as the frame of a question ("laut Papier", "what does the paper say about",
 # "in den Thesen"): a preposition or determiner with the source noun.
 _SOURCE_FRAME = re.compile(
     r"\b(laut|gemäß|nach|according\s+to|in|im|from|aus|of|des|der)\s+(dem\s+|the\s+|den\s+|diesem\s+|this\s+)?"
-    rf"{SOURCES.pattern[2:-2]}\b"
-    rf"|\b(das|die|the|this|dieses|diese)\s+{SOURCES.pattern[2:-2]}(['’]s)?\b",
+    rf"{_SOURCE_NOUN}\b"
+    rf"|\b(das|die|the|this|dieses|diese)\s+{_SOURCE_NOUN}(['’]s)?\b",
     re.I,
 )
 TOPIC_MIN_TERMS = 3  # fewer content words left: the question is about the paper itself

@@ -16,7 +16,7 @@ import numpy as np
 from .config import Settings
 from .index import Index
 from .intent import named_sections
-from .scope import held_share
+from .scope import held_share, query_terms, term_support
 from .store import SentenceStore, section_key
 from .views import IndexViews, get_views
 
@@ -325,8 +325,6 @@ class HybridRetriever:
 def _support_of(query: str, lift: float, max_zipf: float):
     """``support(text, lang)``: ``lift`` times the weighted share of the query's distinctive
     words a sentence contains (its own language's stems)."""
-    from .generate import query_terms, term_support
-
     terms = {lang: query_terms(query, lang, max_zipf) for lang in ("de", "en")}
 
     def support(text: str, lang: str) -> float:

@@ -57,6 +57,35 @@ def distinctive_terms(text: str, max_zipf: float) -> list[tuple[str, float]]:
     return out
 
 
+def query_terms(query: str, lang: str, max_zipf: float) -> dict[str, float]:
+    """The query's distinctive words (rarer than ``max_zipf`` in general language), stemmed as
+    the index stems them, weighted by how far below ``max_zipf`` they lie (a word just under it,
+    such as "gehe", counts next to nothing); a word naming the sources themselves ("laut
+    Papier", "the theses") names no topic."""
+    from .intent import SOURCES
+
+    terms: dict[str, float] = {}
+    for word, rarity in distinctive_terms(query, max_zipf):
+        weight = rarity - (ZIPF_CEILING - max_zipf)
+        if SOURCES.fullmatch(word) or weight <= 0:
+            continue
+        for stem in analyse(word, (lang,)):
+            terms[stem] = max(terms.get(stem, 0.0), weight)
+    return terms
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str, lang: str) -> frozenset[str]:
+    return frozenset(analyse(text, (lang,)))
+
+
+def term_support(terms: dict[str, float], text: str, lang: str) -> float:
+    """Weighted share of the query's distinctive terms that the sentence contains."""
+    stems = _stems(text, lang)
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in stems) / total if total else 0.0
+
+
 MIN_STEM = 5  # shorter stems are matched exactly only (a prefix that short says little)
 # The last vocabulary seen, sorted for prefix look-ups (one index at a time); re-sorted when it is
 # another object or has grown (an incremental view refresh adds terms in place).

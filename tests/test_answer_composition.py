@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.generate import ExtractiveGenerator, GenerationRequest, query_terms, term_support
+from assistant.generate import ExtractiveGenerator, GenerationRequest
 from assistant.retrieval import RetrievalResult, SectionHit
+from assistant.scope import query_terms, term_support
 
 DIM = 8
 
