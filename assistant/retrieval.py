@@ -274,15 +274,12 @@ class HybridRetriever:
         lift = self.settings.retrieval.term_support
         support = _support_of(query, lift, self.settings.scope_distinctive_zipf) if lift else None
         for section in sections:
-            if support is not None:
-                found = self.store.best_support(section.key, qv, support)
-                best = None if found is None else found[0]
-                if found is not None:  # a ranking device, not evidence that the sources cover it
-                    section.lift = weight * (found[0] - found[1])
-            else:
-                best = self.store.best_similarity(section.key, qv)
-            if best is not None:
-                section.score = (1 - weight) * section.score + weight * best
+            found = self.store.best_match(section.key, qv, support)
+            if found is None:
+                continue
+            best, cosine = found
+            section.score = (1 - weight) * section.score + weight * best
+            section.lift = weight * (best - cosine)  # a ranking device, not evidence of coverage
         return sorted(sections, key=lambda s: s.score, reverse=True)
 
     def _rerank(self, query: str, sections: list[SectionHit]) -> list[SectionHit]:
@@ -324,8 +321,11 @@ class HybridRetriever:
 
 def _support_of(query: str, lift: float, max_zipf: float):
     """``support(text, lang)``: ``lift`` times the weighted share of the query's distinctive
-    words a sentence contains (its own language's stems)."""
+    words a sentence contains (its own language's stems); None when the query has none, so the
+    sentences are not read at all."""
     terms = {lang: query_terms(query, lang, max_zipf) for lang in ("de", "en")}
+    if not any(terms.values()):
+        return None
 
     def support(text: str, lang: str) -> float:
         t = terms.get(lang)

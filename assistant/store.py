@@ -97,24 +97,12 @@ class SentenceStore:
             for j, r in enumerate(rows.tolist())
         ]
 
-    def best_similarity(self, key: str, query_vector: np.ndarray, skip_kind: str = "method") -> float | None:
-        """Highest cosine between the query and any sentence of a section (one matrix product)."""
-        views = self._current()
-        rows = views.sections.get(key)
-        if rows is None:
-            return None
-        rows = rows[views.sent_kinds[rows] != skip_kind]
-        if not len(rows):
-            return None
-        matrix = self._vectors(views, key, rows)
-        return float((matrix @ query_vector).max())
-
-    def best_support(
-        self, key: str, query_vector: np.ndarray, support, skip_kind: str = "method"
+    def best_match(
+        self, key: str, query_vector: np.ndarray, support=None, skip_kind: str = "method"
     ) -> tuple[float, float] | None:
-        """Highest ``cosine + support(text, lang)`` over a section's sentences (the sentence that
-        matches the query best once the words it shares with the query count too), and the
-        highest cosine alone."""
+        """The best ``cosine + support(text, lang)`` over a section's sentences (the sentence that
+        matches the query best once the words it shares with the query count too; the cosine
+        alone without ``support``), and the highest cosine. One matrix product."""
         views = self._current()
         rows = views.sections.get(key)
         if rows is None:
@@ -123,12 +111,15 @@ class SentenceStore:
         if not len(rows):
             return None
         sims = self._vectors(views, key, rows) @ query_vector
+        cosine = float(sims.max())
+        if support is None:
+            return cosine, cosine
         sent = views.sentences
         combined = max(
             float(sim) + support(sent.texts[r], str(sent.metas[r].get("lang", "")))
             for sim, r in zip(sims.tolist(), rows.tolist(), strict=True)
         )
-        return combined, float(sims.max())
+        return combined, cosine
 
     def chunk(self, chunk_id: str) -> dict:
         views = self._current()
