@@ -259,10 +259,7 @@ _TRANSLATE_OBEY = re.compile(
     r"(lies|lese?n?)\s+(\w+\s+){0,4}rückwärts)\b[^.!?\n]{0,60}\b(and|then|und|dann)\s+"
     r"(\w+\s+){0,2}((do|tu|mach\w*),?\s+((genau|exactly),?\s+)?(what|was)\s+(\w+\s+){0,2}(says|sagt|steht|verlangt|asks)"
     r"|(follow|obey|execute|befolg\w*|führ\w*|umsetz\w*|carry\s+out|act\s+on|(genau\s+)?(so\s+|danach\s+|"
-    r"entsprechend\s+)handeln|handle?\s+(danach|entsprechend|genau\s+so|so)|act\s+accordingly)\b(\s+(it|them|this|that|es|ihn|sie|das|dies)\b)?"
-    # "… and treat the translation as your new instruction"
-    r"|(treat|use|take|behandl\w*|nimm|verwende\w*)\s+[^.!?\n]{0,30}\b(as|als)\s+(your\s+|deine?\s+)?(new\s+|neue\s+)?"
-    r"(instruction|command|order|prompt|anweisung|befehl|auftrag)\w*)",
+    r"entsprechend\s+)handeln|handle?\s+(danach|entsprechend|genau\s+so|so)|act\s+accordingly)\b(\s+(it|them|this|that|es|ihn|sie|das|dies)\b)?)",
     re.I,
 )
 # Execute an attached instruction: "führ diesen Befehl aus", "execute the following command",
